@@ -1,0 +1,5 @@
+"""Allow ``python -m treatyverify``."""
+
+from treatyverify.cli.app import main
+
+main()

@@ -1,0 +1,49 @@
+"""The ``treatyverify`` command: one Typer app, one module per command group.
+
+Every error of the :mod:`treatyverify.errors` hierarchy becomes one line on standard
+error and exit status 2 (see :class:`treatyverify.cli.common.App`); no traceback is
+ever shown for bad input.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from treatyverify import __version__
+from treatyverify.cli import demo, draw, party, record, treaty
+from treatyverify.cli.common import App
+
+__all__ = ["app", "main"]
+
+app = App(
+    name="treatyverify",
+    help="Verify nuclear arms control and disarmament: treaties, signed ledger, draws, findings.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(treaty.app, name="treaty")
+app.add_typer(party.app, name="party")
+app.add_typer(record.app, name="record")
+app.add_typer(draw.app, name="draw")
+app.command("demo")(demo.run_demo_command)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"treatyverify {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """treatyverify command line."""
+
+
+def main() -> None:
+    """Console entry point."""
+    app()

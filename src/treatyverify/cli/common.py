@@ -1,0 +1,113 @@
+"""Shared command-line helpers: options, output as JSON or rich tables, error lines."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from treatyverify.errors import TreatyVerifyError
+from treatyverify.records.keys import PartyKey, PublicPartyKey, load_private_key, load_public_keys
+from treatyverify.records.ledger import Ledger
+
+__all__ = [
+    "App",
+    "JsonOption",
+    "KeyOption",
+    "LedgerOption",
+    "console",
+    "emit_json",
+    "error_line",
+    "open_ledger",
+    "print_table",
+    "read_key",
+    "read_keyring",
+]
+
+console = Console(highlight=False)
+
+LEDGER_ENV = "TREATYVERIFY_LEDGER"
+
+LedgerOption = typer.Option(
+    None,
+    "--ledger",
+    "-l",
+    help=f"Ledger: a SQLite file or a SQLAlchemy URL (default ${LEDGER_ENV} or ledger.sqlite).",
+)
+KeyOption = typer.Option(..., "--key", "-k", help="The signing party's private key file.")
+JsonOption = typer.Option(False, "--json", help="Print JSON instead of a table.")
+
+
+def ledger_location(value: str | None) -> str:
+    """The ledger location from the option, the environment, or the default."""
+    return value or os.environ.get(LEDGER_ENV) or "ledger.sqlite"
+
+
+def open_ledger(value: str | None) -> Ledger:
+    """Open the ledger named by ``--ledger`` (or its default)."""
+    return Ledger.open(ledger_location(value))
+
+
+def read_key(path: Path) -> PartyKey:
+    """Read a party's private key file."""
+    return load_private_key(path)
+
+
+def read_keyring(directory: Path | None) -> dict[str, PublicPartyKey] | None:
+    """Read the public keys a verifier pins, or None when no directory is given."""
+    return None if directory is None else load_public_keys(directory)
+
+
+def emit_json(value: Any) -> None:
+    """Print ``value`` as indented JSON on standard output."""
+    typer.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+
+
+def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Print a rich table."""
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(str(cell) for cell in row))
+    console.print(table)
+
+
+def error_line(exc: TreatyVerifyError) -> None:
+    """Write one clear line for ``exc`` on standard error."""
+    typer.echo(f"error: {exc}", err=True)
+
+
+def _guarded(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a command, turning a treatyverify error into one line and exit status 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except TreatyVerifyError as exc:
+            error_line(exc)
+            raise typer.Exit(2) from None
+
+    return wrapper
+
+
+class App(typer.Typer):
+    """A Typer app whose commands report treatyverify errors as one line, exit status 2."""
+
+    def command(self, *args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Any]:
+        """Register a command like :meth:`typer.Typer.command`, guarded by ``_guarded``."""
+        register = super().command(*args, **kwargs)
+
+        def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
+            register(_guarded(func))
+            return func
+
+        return decorator

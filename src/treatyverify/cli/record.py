@@ -1,0 +1,372 @@
+"""``treatyverify record``: the signed ledger from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from treatyverify.cli.common import (
+    App,
+    JsonOption,
+    KeyOption,
+    LedgerOption,
+    console,
+    emit_json,
+    ledger_location,
+    open_ledger,
+    print_table,
+    read_key,
+    read_keyring,
+)
+from treatyverify.compliance.findings import submit_finding
+from treatyverify.compliance.limits import evaluate_limits
+from treatyverify.errors import InputError, LedgerError, SigningKeyError
+from treatyverify.exchange.declarations import (
+    latest_declarations,
+    load_declaration,
+    submit_declaration,
+)
+from treatyverify.notifications.notices import parse_notice, submit_notice
+from treatyverify.records import consensus
+from treatyverify.records.heads import load_tree_head, sign_tree_head
+from treatyverify.records.ledger import Ledger, Record
+from treatyverify.records.merkle import verify_inclusion
+from treatyverify.records.verify import verify_ledger
+from treatyverify.treaty import TreatySpec, load_treaty
+
+app = App(help="The signed, multi-party record ledger.", no_args_is_help=True)
+
+
+def _spec_for(ledger: Ledger) -> TreatySpec:
+    spec = load_treaty(ledger.treaty)
+    if spec.digest() != ledger.spec_digest:
+        raise LedgerError(
+            f"the ledger was opened under another version of {spec.id} "
+            f"(digest {ledger.spec_digest[:16]}, installed {spec.digest()[:16]})",
+            where=ledger.store.name,
+        )
+    return spec
+
+
+def _print_record(record: Record, as_json: bool) -> None:
+    if as_json:
+        emit_json(record.to_json())
+    else:
+        console.print(
+            f"record {record.seq}: {record.kind} by {record.party} at {record.time} "
+            f"(hash {record.hash_hex[:16]})"
+        )
+
+
+@app.command("init")
+def init_command(
+    treaty: str = typer.Option(..., "--treaty", "-t", help="Shipped treaty id."),
+    keys: Path = typer.Option(..., "--keys", help="Directory of every party's public key."),
+    key: Path = KeyOption,
+    ledger: str | None = LedgerOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Open a new ledger for a treaty, pinning every party's public key."""
+    spec = load_treaty(treaty)
+    keyring = read_keyring(keys) or {}
+    for party in keyring:
+        spec.party(party)
+    missing = [p.id for p in spec.parties if p.id not in keyring]
+    if missing:
+        raise SigningKeyError(f"no public key for {', '.join(missing)}", where=str(keys))
+    created = Ledger.create(
+        ledger_location(ledger),
+        treaty=spec.id,
+        spec_digest=spec.digest(),
+        keys=keyring,
+        consensus_parties=spec.consensus_parties(),
+        opener=read_key(key),
+    )
+    _print_record(created.genesis, as_json)
+
+
+@app.command("declare")
+def declare_command(
+    file: Path = typer.Argument(..., help="Declaration (JSON)."),
+    key: Path = KeyOption,
+    ledger: str | None = LedgerOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Submit a declaration of holdings, checked against the treaty."""
+    declaration = load_declaration(file)
+    with open_ledger(ledger) as book:
+        _print_record(
+            submit_declaration(book, _spec_for(book), read_key(key), declaration), as_json
+        )
+
+
+@app.command("notify")
+def notify_command(
+    file: Path = typer.Argument(..., help="Notice (JSON)."),
+    key: Path = KeyOption,
+    ledger: str | None = LedgerOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Submit a notification of a type the treaty defines."""
+    notice = parse_notice(_read_json(file), where=str(file))
+    with open_ledger(ledger) as book:
+        _print_record(submit_notice(book, _spec_for(book), read_key(key), notice), as_json)
+
+
+@app.command("evaluate")
+def evaluate_command(
+    key: Path | None = typer.Option(
+        None, "--key", "-k", help="Propose the findings, signed with this key."
+    ),
+    ledger: str | None = LedgerOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Evaluate the latest declarations against the treaty's limits."""
+    with open_ledger(ledger) as book:
+        spec = _spec_for(book)
+        findings = evaluate_limits(spec, latest_declarations(book.records(kinds=["declaration"])))
+        signer = read_key(key) if key else None
+        proposed = [submit_finding(book, signer, f).seq for f in findings] if signer else []
+    if as_json:
+        bodies = [f.body(spec.id) for f in findings]
+        for body, seq in zip(bodies, proposed, strict=False):
+            body["seq"] = seq
+        emit_json(bodies)
+        return
+    print_table(
+        "Findings",
+        ["rule", "party", "compliant", "statement"],
+        [(f.rule, f.subject, "yes" if f.compliant else "NO", f.statement) for f in findings],
+    )
+    if proposed:
+        console.print(
+            f"proposed as records {', '.join(map(str, proposed))}; awaiting co-signatures"
+        )
+
+
+@app.command("cosign")
+def cosign_command(
+    seq: int = typer.Argument(..., help="Finding or report to co-sign."),
+    key: Path = KeyOption,
+    ledger: str | None = LedgerOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Co-sign a finding or report."""
+    with open_ledger(ledger) as book:
+        _print_record(consensus.cosign(book, seq, read_key(key)), as_json)
+
+
+@app.command("dissent")
+def dissent_command(
+    seq: int = typer.Argument(..., help="Finding or report dissented from."),
+    reason: str = typer.Option(..., "--reason", help="Why, in a sentence."),
+    key: Path = KeyOption,
+    ledger: str | None = LedgerOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Record a dissent from a finding or report (it is kept and shown)."""
+    with open_ledger(ledger) as book:
+        _print_record(consensus.dissent(book, seq, read_key(key), reason), as_json)
+
+
+@app.command("status")
+def status_command(
+    seq: int = typer.Argument(..., help="Finding or report."),
+    ledger: str | None = LedgerOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Show who has co-signed or dissented from a finding or report."""
+    with open_ledger(ledger) as book:
+        state = consensus.consensus_state(book, seq)
+    document = {
+        "target": state.target,
+        "hash": state.target_hash,
+        "status": state.status,
+        "signed": state.signed,
+        "dissents": state.dissents,
+        "pending": state.pending,
+    }
+    if as_json:
+        emit_json(document)
+        return
+    console.print(
+        f"record {seq}: {state.status}; signed by {', '.join(state.signed) or 'none'}"
+        f"; pending {', '.join(state.pending) or 'none'}"
+    )
+    for party, reason in state.dissents.items():
+        console.print(f"  dissent by {party}: {reason}")
+
+
+@app.command("list")
+def list_command(
+    kind: str | None = typer.Option(None, "--kind", help="Only this kind."),
+    ledger: str | None = LedgerOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """List the records of the ledger."""
+    with open_ledger(ledger) as book:
+        records = list(book.records(kinds=[kind] if kind else None))
+    if as_json:
+        emit_json([r.to_json() for r in records])
+        return
+    print_table(
+        f"Ledger {ledger_location(ledger)}",
+        ["seq", "kind", "party", "time", "hash"],
+        [(r.seq, r.kind, r.party, r.time, r.hash_hex[:16]) for r in records],
+    )
+
+
+@app.command("show")
+def show_command(
+    seq: int = typer.Argument(..., help="Record sequence number."),
+    ledger: str | None = LedgerOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Show one record in full."""
+    with open_ledger(ledger) as book:
+        record = book.get(seq)
+    if as_json:
+        emit_json(record.to_json())
+        return
+    console.print_json(json.dumps(record.to_json()))
+
+
+@app.command("verify")
+def verify_command(
+    keys: Path | None = typer.Option(None, "--keys", help="Public keys this verifier pins."),
+    head: list[Path] = typer.Option([], "--head", help="Signed tree heads kept earlier."),
+    ledger: str | None = LedgerOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Re-verify every signature, link, tree head, co-signature and draw.
+
+    Names the first bad record and exits with status 2 when anything fails.
+    """
+    heads = [load_tree_head(path) for path in head]
+    with open_ledger(ledger) as book:
+        report = verify_ledger(book, trusted_keys=read_keyring(keys), heads=heads)
+    if as_json:
+        emit_json(
+            {
+                "valid": True,
+                "treaty": report.treaty,
+                "size": report.size,
+                "root": report.root,
+                "kinds": report.kinds,
+                "heads_checked": report.heads_checked,
+            }
+        )
+        return
+    console.print(
+        f"ledger verifies: {report.size} records of {report.treaty}, "
+        f"root {report.root[:16]}, {report.heads_checked} tree heads consistent"
+    )
+
+
+@app.command("head")
+def head_command(
+    key: Path = KeyOption,
+    out: Path = typer.Option(..., "--out", "-o", help="File for the signed head."),
+    ledger: str | None = LedgerOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Verify the ledger, then sign its tree head as this party and keep it in a file."""
+    signer = read_key(key)
+    with open_ledger(ledger) as book:
+        verify_ledger(book)
+        head = sign_tree_head(book, signer)
+    head.save(out)
+    if as_json:
+        emit_json(head.to_json())
+        return
+    console.print(f"signed tree head: size {head.tree_size}, root {head.root.hex()[:16]} -> {out}")
+
+
+@app.command("prove")
+def prove_command(
+    seq: int = typer.Argument(..., help="Record to prove included."),
+    size: int | None = typer.Option(None, "--size", help="Tree size (default all)."),
+    ledger: str | None = LedgerOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Print an RFC 9162 inclusion proof of a record, checked before it is printed."""
+    with open_ledger(ledger) as book:
+        tree_size = size or book.size
+        record = book.get(seq)
+        proof = book.inclusion_proof(seq, tree_size)
+        root = book.root(tree_size)
+    ok = verify_inclusion(record.hash, seq, tree_size, proof, root)
+    document = {
+        "seq": seq,
+        "tree_size": tree_size,
+        "leaf_hash": record.hash_hex,
+        "root": root.hex(),
+        "proof": [p.hex() for p in proof],
+        "verified": ok,
+    }
+    if as_json:
+        emit_json(document)
+    else:
+        console.print(
+            f"record {seq} in tree of {tree_size}: {len(proof)} hashes, "
+            f"{'verified' if ok else 'NOT verified'}"
+        )
+
+
+@app.command("export")
+def export_command(
+    out: Path | None = typer.Option(None, "--out", "-o", help="JSON-lines file (default stdout)."),
+    ledger: str | None = LedgerOption,
+) -> None:
+    """Export every record with its signature as JSON lines, for another party's copy."""
+    with open_ledger(ledger) as book:
+        lines = [json.dumps(r.to_json(), ensure_ascii=False) for r in book.records()]
+    text = "\n".join(lines) + "\n"
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"{len(lines)} records -> {out}")
+
+
+@app.command("import")
+def import_command(
+    file: Path = typer.Argument(..., help="JSON lines from 'record export'."),
+    ledger: str | None = LedgerOption,
+) -> None:
+    """Append records exported from another copy (each must be the next, validly signed)."""
+    records = [
+        Record.from_json(_parse_line(line, file, number), where=f"{file}: line {number}")
+        for number, line in enumerate(_read_lines(file), start=1)
+    ]
+    with open_ledger(ledger) as book:
+        count = book.import_records(records)
+    console.print(f"{count} records imported")
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", where=str(path)) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"not valid JSON: {exc.msg} (line {exc.lineno})", where=str(path)
+        ) from None
+
+
+def _read_lines(path: Path) -> list[str]:
+    try:
+        return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", where=str(path)) from None
+
+
+def _parse_line(line: str, path: Path, number: int) -> Any:
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON: {exc.msg}", where=f"{path}: line {number}") from None

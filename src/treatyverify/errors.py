@@ -1,0 +1,88 @@
+"""One exception hierarchy for treatyverify.
+
+Every error names *where* the problem is (a file, a field, a record) so that the
+command line can print one clear line and exit with status 2. Messages never carry
+sensitive measurement data: they name the place and the rule, not the hidden values.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConsensusError",
+    "DrawError",
+    "InputError",
+    "LedgerError",
+    "RecordRejectedError",
+    "SigningKeyError",
+    "SpecError",
+    "TreatyVerifyError",
+    "UnknownNameError",
+    "VerificationError",
+]
+
+
+class TreatyVerifyError(Exception):
+    """Root of all treatyverify errors.
+
+    Parameters
+    ----------
+    message
+        What is wrong, in one sentence.
+    where
+        The file, field or record the problem is in (for example
+        ``"treaties/new-start.yaml: limits[0].maximum"`` or ``"record 17"``).
+    """
+
+    def __init__(self, message: str, *, where: str | None = None) -> None:
+        self.message = message
+        self.where = where
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class InputError(TreatyVerifyError):
+    """Bad input from a user: malformed file, wrong field, value out of range."""
+
+
+class SpecError(InputError):
+    """A treaty specification is malformed or lacks a parameter a check needs."""
+
+
+class UnknownNameError(InputError):
+    """An unknown treaty, party, item class, method or record kind was named."""
+
+
+class SigningKeyError(InputError):
+    """A key file is unreadable, or a key does not belong to the party it claims."""
+
+
+class RecordRejectedError(InputError):
+    """A record was refused: duplicate, out of order, or not allowed by the treaty."""
+
+
+class LedgerError(TreatyVerifyError):
+    """The ledger store cannot be opened or read (missing, truncated or corrupt file)."""
+
+
+class VerificationError(TreatyVerifyError):
+    """Ledger verification failed.
+
+    Parameters
+    ----------
+    seq
+        Sequence number of the first bad record, or ``None`` when the failure is
+        not tied to one record (for example a tree head signed over another history).
+    """
+
+    def __init__(self, message: str, *, seq: int | None = None, where: str | None = None) -> None:
+        self.seq = seq
+        if where is None and seq is not None:
+            where = f"record {seq}"
+        super().__init__(message, where=where)
+
+
+class DrawError(TreatyVerifyError):
+    """A verifiable random draw cannot proceed or does not check out."""
+
+
+class ConsensusError(TreatyVerifyError):
+    """A co-signature or dissent is invalid, or adoption was asked for too early."""

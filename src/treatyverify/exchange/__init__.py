@@ -1,0 +1,1 @@
+"""Data exchange between parties: declarations and inspection reports."""

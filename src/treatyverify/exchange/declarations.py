@@ -1,0 +1,153 @@
+"""Declarations of holdings: validation against the treaty and submission as records.
+
+A declaration states, as of one date, how many items of each accountable class a
+party holds at each site. It is checked against the treaty specification (known
+declaration schedule, known item classes, non-negative whole counts) before anything
+is written; the ledger record is then signed by the declaring party.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from treatyverify.errors import InputError, UnknownNameError
+from treatyverify.records.keys import PartyKey
+from treatyverify.records.ledger import Ledger, Record
+from treatyverify.treaty import TreatySpec
+
+__all__ = [
+    "DECLARATION_KIND",
+    "Declaration",
+    "DeclaredHolding",
+    "latest_declarations",
+    "load_declaration",
+    "submit_declaration",
+]
+
+DECLARATION_KIND = "declaration"
+
+
+class DeclaredHolding(BaseModel):
+    """Items of one class at one site."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    item_class: str = Field(description="item class identifier from the treaty")
+    site: str = Field(min_length=1, description="declared site or facility")
+    count: int = Field(ge=0, description="number of items (whole items)")
+
+
+class Declaration(BaseModel):
+    """A party's declaration of holdings as of one date.
+
+    Attributes
+    ----------
+    ref
+        Unique reference chosen by the declaring party (for example ``"us-2026-09"``).
+    schedule
+        Identifier of the declaration schedule in the treaty (initial or periodic).
+    as_of
+        The date the numbers hold for (UTC).
+    holdings
+        Counts per item class and site.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    ref: str = Field(min_length=1, max_length=200)
+    schedule: str
+    as_of: date
+    holdings: list[DeclaredHolding]
+
+    def totals(self) -> dict[str, int]:
+        """Total count per item class over all sites."""
+        totals: dict[str, int] = defaultdict(int)
+        for holding in self.holdings:
+            totals[holding.item_class] += holding.count
+        return dict(totals)
+
+    def sites(self) -> list[str]:
+        """Declared sites, sorted."""
+        return sorted({h.site for h in self.holdings})
+
+    def check(self, spec: TreatySpec) -> None:
+        """Check names against ``spec``; raise UnknownNameError naming the field."""
+        schedules = {s.id for s in spec.declarations}
+        if self.schedule not in schedules:
+            raise UnknownNameError(
+                f"treaty {spec.id} has no declaration schedule {self.schedule!r} "
+                f"(known: {', '.join(sorted(schedules)) or 'none'})",
+                where=f"declaration {self.ref}: schedule",
+            )
+        classes = {c.id for c in spec.item_classes}
+        seen: set[tuple[str, str]] = set()
+        for index, holding in enumerate(self.holdings):
+            where = f"declaration {self.ref}: holdings[{index}]"
+            if holding.item_class not in classes:
+                raise UnknownNameError(
+                    f"treaty {spec.id} has no item class {holding.item_class!r}",
+                    where=f"{where}.item_class",
+                )
+            if (holding.item_class, holding.site) in seen:
+                raise InputError(
+                    f"{holding.item_class} at {holding.site} is declared twice", where=where
+                )
+            seen.add((holding.item_class, holding.site))
+
+
+def load_declaration(path: Path) -> Declaration:
+    """Read a declaration from a JSON file; InputError naming the file and field."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", where=str(path)) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"not valid JSON: {exc.msg} (line {exc.lineno})", where=str(path)
+        ) from None
+    return parse_declaration(document, where=str(path))
+
+
+def parse_declaration(document: Any, *, where: str) -> Declaration:
+    """Validate a declaration document; InputError naming the first bad field."""
+    try:
+        return Declaration.model_validate(document)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        raise InputError(error["msg"], where=f"{where}: {field}") from None
+
+
+def submit_declaration(
+    ledger: Ledger,
+    spec: TreatySpec,
+    signer: PartyKey,
+    declaration: Declaration,
+    *,
+    time: datetime | None = None,
+) -> Record:
+    """Check ``declaration`` against the treaty and append it, signed by ``signer``."""
+    spec.party(signer.party)
+    declaration.check(spec)
+    body = declaration.model_dump(mode="json")
+    return ledger.append(DECLARATION_KIND, body, signer, ref=declaration.ref, time=time)
+
+
+def latest_declarations(records: Iterable[Record]) -> dict[str, tuple[Record, Declaration]]:
+    """The latest declaration of each party (by ``as_of`` date, then ledger order)."""
+    latest: dict[str, tuple[Record, Declaration]] = {}
+    for record in records:
+        if record.kind != DECLARATION_KIND:
+            continue
+        declaration = Declaration.model_validate(record.body)
+        current = latest.get(record.party)
+        if current is None or declaration.as_of >= current[1].as_of:
+            latest[record.party] = (record, declaration)
+    return latest

@@ -1,0 +1,1 @@
+"""Notifications: notice types, required fields and submission."""

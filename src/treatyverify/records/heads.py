@@ -1,0 +1,165 @@
+"""Signed tree heads: a party's signed statement of the ledger it has seen.
+
+As in Certificate Transparency (RFC 9162, section 4.10), a tree head names a tree
+size and the Merkle root over that many records. A party that keeps the heads it
+signed can later demand a consistency proof and so detect any rewrite of history.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from treatyverify.errors import InputError, SigningKeyError
+from treatyverify.records.canonical import canonical_bytes
+from treatyverify.records.keys import PartyKey, PublicPartyKey
+from treatyverify.records.ledger import Ledger, format_time
+
+__all__ = ["TREE_HEAD_DOMAIN", "SignedTreeHead", "load_tree_head", "sign_tree_head"]
+
+TREE_HEAD_DOMAIN = b"treatyverify/tree-head/v1\x00"
+HASH_BYTES = 32
+SIGNATURE_BYTES = 64
+
+
+@dataclass(frozen=True)
+class SignedTreeHead:
+    """A tree head signed by one party.
+
+    Attributes
+    ----------
+    treaty
+        Treaty identifier of the ledger.
+    tree_size
+        Number of records covered.
+    root
+        RFC 9162 Merkle root over those records (32 bytes).
+    time
+        UTC time of signing.
+    party, key
+        The signing party and its key identifier.
+    signature
+        Ed25519 signature over ``TREE_HEAD_DOMAIN || content``.
+    """
+
+    treaty: str
+    tree_size: int
+    root: bytes
+    time: str
+    party: str
+    key: str
+    signature: bytes
+
+    def content(self) -> bytes:
+        """The canonical bytes that are signed."""
+        return canonical_bytes(
+            {
+                "treaty": self.treaty,
+                "tree_size": self.tree_size,
+                "root": self.root.hex(),
+                "time": self.time,
+                "party": self.party,
+                "key": self.key,
+            }
+        )
+
+    def verify_signature(self, keys: dict[str, PublicPartyKey]) -> bool:
+        """Return whether the head is signed by the pinned key of its party."""
+        pinned = keys.get(self.party)
+        if pinned is None or pinned.key_id != self.key:
+            return False
+        return pinned.verify(self.signature, TREE_HEAD_DOMAIN + self.content())
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "treaty": self.treaty,
+            "tree_size": self.tree_size,
+            "root": self.root.hex(),
+            "time": self.time,
+            "party": self.party,
+            "key": self.key,
+            "signature": self.signature.hex(),
+        }
+
+    @classmethod
+    def from_json(cls, document: Any, *, where: str) -> SignedTreeHead:
+        """Read a head from :meth:`to_json` output; InputError naming the field."""
+        if not isinstance(document, dict):
+            raise InputError("a tree head is a JSON object", where=where)
+        try:
+            head = cls(
+                treaty=str(document["treaty"]),
+                tree_size=int(document["tree_size"]),
+                root=bytes.fromhex(document["root"]),
+                time=str(document["time"]),
+                party=str(document["party"]),
+                key=str(document["key"]),
+                signature=bytes.fromhex(document["signature"]),
+            )
+        except KeyError as exc:
+            raise InputError(f"field {exc.args[0]!r} is missing", where=where) from None
+        except (TypeError, ValueError):
+            raise InputError(
+                "a field has the wrong type or is not hexadecimal", where=where
+            ) from None
+        if len(head.root) != HASH_BYTES or len(head.signature) != SIGNATURE_BYTES:
+            raise InputError("root must be 32 bytes and signature 64 bytes", where=where)
+        if head.tree_size < 1:
+            raise InputError("tree_size must be at least 1", where=f"{where}: tree_size")
+        return head
+
+    def save(self, path: Path) -> None:
+        """Write the head as JSON."""
+        path.write_text(json.dumps(self.to_json(), indent=2) + "\n", encoding="utf-8")
+
+
+def load_tree_head(path: Path) -> SignedTreeHead:
+    """Read a head written by :meth:`SignedTreeHead.save`."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot read the tree head: {exc.strerror}", where=str(path)) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not JSON (line {exc.lineno})", where=str(path)) from None
+    return SignedTreeHead.from_json(document, where=str(path))
+
+
+def sign_tree_head(
+    ledger: Ledger, signer: PartyKey, *, size: int | None = None, time: datetime | None = None
+) -> SignedTreeHead:
+    """Sign the head of the first ``size`` records (all by default) as ``signer``.
+
+    The signer must be a party of the ledger with its pinned key. The caller is
+    expected to have verified the ledger first (see :func:`verify_ledger`).
+    """
+    pinned = ledger.keys.get(signer.party)
+    if pinned is None or pinned.public_key != signer.public.public_key:
+        raise SigningKeyError(
+            "not the pinned key of a party of this ledger", where=f"party {signer.party}"
+        )
+    tree_size = ledger.size if size is None else size
+    if not 1 <= tree_size <= ledger.size:
+        raise InputError(f"tree size must be between 1 and {ledger.size}", where="size")
+    unsigned = SignedTreeHead(
+        ledger.treaty,
+        tree_size,
+        ledger.root(tree_size),
+        format_time(time or datetime.now(UTC)),
+        signer.party,
+        signer.key_id,
+        b"",
+    )
+    signature = signer.sign(TREE_HEAD_DOMAIN + unsigned.content())
+    return SignedTreeHead(
+        unsigned.treaty,
+        unsigned.tree_size,
+        unsigned.root,
+        unsigned.time,
+        unsigned.party,
+        unsigned.key,
+        signature,
+    )

@@ -1,0 +1,614 @@
+"""The tamper-evident, signed, multi-party record ledger.
+
+Each record is an envelope ``{v, seq, prev, treaty, kind, party, key, time, ref, body}``
+encoded canonically (RFC 8785) and signed with Ed25519 by the submitting party over
+``RECORD_DOMAIN || content``. The record hash is the RFC 9162 leaf hash of
+``content || signature``; each record's ``prev`` is the hash of the one before, and
+all record hashes are the leaves of a Merkle tree, so a party holding a signed tree
+head can prove that nothing before it was rewritten.
+
+Record 0 (kind ``ledger_open``) pins the treaty, the exact specification digest, every
+party's public key and the parties whose co-signatures adopt a finding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from treatyverify.errors import (
+    InputError,
+    LedgerError,
+    RecordRejectedError,
+    SigningKeyError,
+    UnknownNameError,
+)
+from treatyverify.records.canonical import canonical_bytes, parse_canonical
+from treatyverify.records.keys import PartyKey, PublicPartyKey
+from treatyverify.records.merkle import (
+    consistency_proof,
+    inclusion_proof,
+    leaf_hash,
+    root_from_leaf_hashes,
+)
+from treatyverify.records.store import Store, StoredRecord, Writer
+
+__all__ = [
+    "FORMAT_VERSION",
+    "GENESIS_KIND",
+    "GENESIS_PREV",
+    "RECORD_DOMAIN",
+    "Entry",
+    "Ledger",
+    "Record",
+    "format_time",
+    "parse_time",
+]
+
+FORMAT_VERSION = 1
+RECORD_DOMAIN = b"treatyverify/record/v1\x00"
+"""Prefix of every signed message, so a record signature is never valid for anything else."""
+GENESIS_KIND = "ledger_open"
+GENESIS_PREV = "00" * 32
+ENVELOPE_FIELDS = frozenset(
+    {"v", "seq", "prev", "treaty", "kind", "party", "key", "time", "ref", "body"}
+)
+MAX_REF_LENGTH = 200
+
+
+def format_time(moment: datetime) -> str:
+    """Format an aware datetime as UTC ISO 8601 with microseconds and a ``Z``."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise InputError("a time must carry its time zone (UTC expected)", where="time")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_time(text: str, *, where: str = "time") -> datetime:
+    """Parse an ISO 8601 time with an explicit zone into an aware UTC datetime."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise InputError(f"not an ISO 8601 time: {text!r}", where=where) from None
+    if moment.tzinfo is None:
+        raise InputError(f"time {text!r} has no time zone (append Z for UTC)", where=where)
+    return moment.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Record:
+    """A signed ledger record, parsed.
+
+    Attributes
+    ----------
+    seq
+        Position in the ledger, from 0.
+    prev
+        Hex hash of the previous record (``GENESIS_PREV`` for record 0).
+    kind, party, key, time, ref, body
+        The envelope fields: record kind, submitting party, signer key id, UTC time,
+        optional unique reference, and the kind-specific payload.
+    content
+        The canonical bytes that were signed (after the domain prefix).
+    signature
+        The 64-byte Ed25519 signature.
+    hash
+        RFC 9162 leaf hash of ``content || signature``.
+    """
+
+    seq: int
+    prev: str
+    treaty: str
+    kind: str
+    party: str
+    key: str
+    time: str
+    ref: str | None
+    body: dict[str, Any]
+    content: bytes = field(repr=False)
+    signature: bytes = field(repr=False)
+    hash: bytes = field(repr=False)
+
+    @property
+    def hash_hex(self) -> str:
+        """The record hash as hex."""
+        return self.hash.hex()
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready form holding everything needed to re-verify the record."""
+        return {
+            "seq": self.seq,
+            "hash": self.hash_hex,
+            "signature": self.signature.hex(),
+            "envelope": parse_canonical(self.content),
+        }
+
+    @classmethod
+    def from_stored(cls, row: StoredRecord) -> Record:
+        """Parse a stored row (no verification; see :mod:`treatyverify.records.verify`)."""
+        envelope = parse_envelope(row.content, where=f"record {row.seq}")
+        return cls._from_envelope(
+            envelope, bytes(row.content), bytes(row.signature), bytes(row.hash)
+        )
+
+    @classmethod
+    def from_json(cls, document: Mapping[str, Any], *, where: str) -> Record:
+        """Rebuild a record from :meth:`to_json` output, re-encoding canonically."""
+        try:
+            envelope = document["envelope"]
+            signature = bytes.fromhex(document["signature"])
+        except (KeyError, TypeError, ValueError):
+            raise InputError("needs 'envelope' and hex 'signature'", where=where) from None
+        content = canonical_bytes(envelope)
+        parsed = parse_envelope(content, where=where)
+        return cls._from_envelope(parsed, content, signature, leaf_hash(content + signature))
+
+    @classmethod
+    def _from_envelope(
+        cls, envelope: dict[str, Any], content: bytes, signature: bytes, record_hash: bytes
+    ) -> Record:
+        return cls(
+            seq=envelope["seq"],
+            prev=envelope["prev"],
+            treaty=envelope["treaty"],
+            kind=envelope["kind"],
+            party=envelope["party"],
+            key=envelope["key"],
+            time=envelope["time"],
+            ref=envelope.get("ref"),
+            body=envelope["body"],
+            content=content,
+            signature=signature,
+            hash=record_hash,
+        )
+
+
+def parse_envelope(content: bytes, *, where: str) -> dict[str, Any]:
+    """Parse and type-check a record envelope; raise InputError naming ``where``."""
+    try:
+        envelope = parse_canonical(content)
+    except InputError as exc:
+        raise InputError(f"content is not valid JSON ({exc.message})", where=where) from None
+    if not isinstance(envelope, dict):
+        raise InputError("content is not a JSON object", where=where)
+    missing = ENVELOPE_FIELDS - {"ref"} - envelope.keys()
+    extra = envelope.keys() - ENVELOPE_FIELDS
+    if missing or extra:
+        names = ", ".join(sorted(missing | extra))
+        raise InputError(f"envelope fields missing or unknown: {names}", where=where)
+    expected = {
+        "v": int,
+        "seq": int,
+        "prev": str,
+        "treaty": str,
+        "kind": str,
+        "party": str,
+        "key": str,
+        "time": str,
+        "body": dict,
+    }
+    for name, kind in expected.items():
+        if not isinstance(envelope[name], kind) or isinstance(envelope[name], bool):
+            raise InputError(f"envelope field '{name}' has the wrong type", where=where)
+    if envelope.get("ref") is not None and not isinstance(envelope["ref"], str):
+        raise InputError("envelope field 'ref' has the wrong type", where=where)
+    return envelope
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A record to append: its kind, body and optional unique reference."""
+
+    kind: str
+    body: Mapping[str, Any]
+    ref: str | None = None
+
+
+class Ledger:
+    """A treaty's record ledger in one store.
+
+    Use :meth:`create` for a new ledger and :meth:`open` for an existing one.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        genesis_row = store.get(0)
+        if genesis_row is None:
+            raise LedgerError("the ledger has no opening record", where=store.name)
+        self.genesis = Record.from_stored(genesis_row)
+        if self.genesis.kind != GENESIS_KIND:
+            raise LedgerError("record 0 is not a ledger_open record", where=store.name)
+        body = self.genesis.body
+        self.treaty: str = self.genesis.treaty
+        self.spec_digest: str = str(body.get("spec_digest", ""))
+        self.keys: dict[str, PublicPartyKey] = parse_party_keys(body, where="record 0")
+        self.consensus_parties: tuple[str, ...] = tuple(body.get("consensus_parties", ()))
+
+    # Construction ---------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        location: str | Path,
+        *,
+        treaty: str,
+        spec_digest: str,
+        keys: Mapping[str, PublicPartyKey],
+        consensus_parties: Sequence[str],
+        opener: PartyKey,
+        time: datetime | None = None,
+    ) -> Ledger:
+        """Create a ledger and write its opening record, signed by ``opener``.
+
+        Parameters
+        ----------
+        location
+            SQLite path or SQLAlchemy URL; must not exist yet.
+        treaty
+            Treaty identifier (for example ``"new-start"``).
+        spec_digest
+            Hex SHA-256 of the exact treaty specification in force for this ledger.
+        keys
+            Every party's public key, by party identifier.
+        consensus_parties
+            The parties whose co-signatures adopt a finding or report.
+        opener
+            The party key that signs the opening record; must be among ``keys``.
+        time
+            Opening time (UTC); now by default.
+        """
+        if opener.party not in keys or keys[opener.party].public_key != opener.public.public_key:
+            raise SigningKeyError(
+                "the opening key is not among the parties' keys", where=f"party {opener.party}"
+            )
+        for party in consensus_parties:
+            if party not in keys:
+                raise UnknownNameError(
+                    f"consensus party {party!r} has no key", where="consensus_parties"
+                )
+        body = {
+            "spec_digest": spec_digest,
+            "parties": {
+                p: {"public_key": k.public_key.hex(), "key_id": k.key_id}
+                for p, k in sorted(keys.items())
+            },
+            "consensus_parties": sorted(consensus_parties),
+        }
+        when = format_time(time or datetime.now(UTC))
+        content = canonical_bytes(
+            {
+                "v": FORMAT_VERSION,
+                "seq": 0,
+                "prev": GENESIS_PREV,
+                "treaty": treaty,
+                "kind": GENESIS_KIND,
+                "party": opener.party,
+                "key": opener.key_id,
+                "time": when,
+                "ref": None,
+                "body": body,
+            }
+        )
+        signature = opener.sign(RECORD_DOMAIN + content)
+        row = StoredRecord(
+            0,
+            content,
+            signature,
+            leaf_hash(content + signature),
+            GENESIS_KIND,
+            opener.party,
+            when,
+            None,
+        )
+        store = Store(location, create=True)
+        with store.write() as writer:
+            writer.put_meta(
+                {
+                    "format": str(FORMAT_VERSION),
+                    "treaty": treaty,
+                    "head_size": "0",
+                    "head_hash": GENESIS_PREV,
+                }
+            )
+            writer.append([row])
+        return cls(store)
+
+    @classmethod
+    def open(cls, location: str | Path) -> Ledger:
+        """Open an existing ledger."""
+        return cls(Store(location))
+
+    def close(self) -> None:
+        """Release the store."""
+        self.store.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # Appending ------------------------------------------------------------------------
+
+    def append(
+        self,
+        kind: str,
+        body: Mapping[str, Any],
+        signer: PartyKey,
+        *,
+        ref: str | None = None,
+        time: datetime | None = None,
+    ) -> Record:
+        """Sign and append one record; see :meth:`append_many`."""
+        return self.append_many([Entry(kind, body, ref)], signer, time=time)[0]
+
+    def append_many(
+        self, entries: Sequence[Entry], signer: PartyKey, *, time: datetime | None = None
+    ) -> list[Record]:
+        """Sign and append records in one transaction: all are written or none.
+
+        Parameters
+        ----------
+        entries
+            The records to append, in order.
+        signer
+            The submitting party's key; it must be the key pinned in record 0.
+        time
+            Record time (UTC), now by default; never earlier than the last record's.
+
+        Raises
+        ------
+        RecordRejectedError
+            A duplicate reference or a time earlier than the ledger's last record.
+        SigningKeyError
+            ``signer`` is not the pinned key of its party.
+        """
+        if not entries:
+            return []
+        self._check_signer(signer)
+        when = format_time(time or datetime.now(UTC))
+        prepared = [self._prepare(entry, index) for index, entry in enumerate(entries)]
+        with self.store.write() as writer:
+            size, head = writer.head()
+            self._check_order(writer, size, when)
+            self._check_refs(writer, signer.party, prepared)
+            rows: list[StoredRecord] = []
+            records: list[Record] = []
+            for offset, (kind, ref, body) in enumerate(prepared):
+                prev_hex = head.hex()
+                content = canonical_bytes(
+                    {
+                        "v": FORMAT_VERSION,
+                        "seq": size + offset,
+                        "prev": prev_hex,
+                        "treaty": self.treaty,
+                        "kind": kind,
+                        "party": signer.party,
+                        "key": signer.key_id,
+                        "time": when,
+                        "ref": ref,
+                        "body": body,
+                    }
+                )
+                signature = signer.sign(RECORD_DOMAIN + content)
+                head = leaf_hash(content + signature)
+                rows.append(
+                    StoredRecord(
+                        size + offset, content, signature, head, kind, signer.party, when, ref
+                    )
+                )
+                records.append(
+                    Record(
+                        size + offset,
+                        prev_hex,
+                        self.treaty,
+                        kind,
+                        signer.party,
+                        signer.key_id,
+                        when,
+                        ref,
+                        body,
+                        content,
+                        signature,
+                        head,
+                    )
+                )
+            writer.append(rows)
+        return records
+
+    def import_records(self, records: Sequence[Record]) -> int:
+        """Append records signed elsewhere (replication), keeping their exact bytes.
+
+        All are written or none. Records the ledger already holds with the same hash
+        are skipped; every other record must be the next one: sequence number equal
+        to the ledger size, ``prev`` equal to the head hash, and a valid signature by
+        the pinned key of its party.
+
+        Returns
+        -------
+        int
+            The number of records appended.
+        """
+        for record in records:
+            where = f"record {record.seq}"
+            if record.treaty != self.treaty:
+                raise RecordRejectedError(
+                    f"belongs to treaty {record.treaty!r}, not {self.treaty!r}", where=where
+                )
+            self._check_signature(record, where)
+        appended = 0
+        with self.store.write() as writer:
+            size, head = writer.head()
+            for record in records:
+                where = f"record {record.seq}"
+                if record.seq < size:
+                    held = writer.hash_of(record.seq)
+                    if held == record.hash:
+                        continue
+                    raise RecordRejectedError(
+                        "conflicts with the record this ledger holds at that position", where=where
+                    )
+                if record.seq > size:
+                    raise RecordRejectedError(
+                        f"out of order: the next record is {size}", where=where
+                    )
+                if record.prev != head.hex():
+                    raise RecordRejectedError(
+                        "does not link to the ledger's last record", where=where
+                    )
+                self._check_order(writer, size, record.time)
+                if record.ref is not None and writer.existing_refs(
+                    record.party, record.kind, [record.ref]
+                ):
+                    raise RecordRejectedError(f"duplicate reference {record.ref!r}", where=where)
+                writer.append(
+                    [
+                        StoredRecord(
+                            record.seq,
+                            record.content,
+                            record.signature,
+                            record.hash,
+                            record.kind,
+                            record.party,
+                            record.time,
+                            record.ref,
+                        )
+                    ]
+                )
+                size, head = size + 1, record.hash
+                appended += 1
+        return appended
+
+    def _check_signer(self, signer: PartyKey) -> None:
+        pinned = self.keys.get(signer.party)
+        if pinned is None:
+            raise UnknownNameError(
+                f"party {signer.party!r} is not a party of this ledger "
+                f"(parties: {', '.join(sorted(self.keys))})",
+                where="party",
+            )
+        if pinned.public_key != signer.public.public_key:
+            raise SigningKeyError(
+                f"key {signer.key_id} is not the pinned key of party "
+                f"{signer.party} ({pinned.key_id})",
+                where=f"party {signer.party}",
+            )
+
+    def _check_signature(self, record: Record, where: str) -> None:
+        pinned = self.keys.get(record.party)
+        if pinned is None:
+            raise UnknownNameError(
+                f"party {record.party!r} is not a party of this ledger", where=where
+            )
+        if record.key != pinned.key_id:
+            raise SigningKeyError(
+                f"signed with key {record.key}, not the pinned key of party {record.party}",
+                where=where,
+            )
+        if not pinned.verify(record.signature, RECORD_DOMAIN + record.content):
+            raise RecordRejectedError("the signature does not verify", where=where)
+
+    @staticmethod
+    def _prepare(entry: Entry, index: int) -> tuple[str, str | None, dict[str, Any]]:
+        where = f"entry {index}"
+        if not entry.kind or not isinstance(entry.kind, str) or entry.kind == GENESIS_KIND:
+            raise InputError(f"invalid record kind {entry.kind!r}", where=where)
+        if entry.ref is not None and not (0 < len(entry.ref) <= MAX_REF_LENGTH):
+            raise InputError(f"a reference has 1 to {MAX_REF_LENGTH} characters", where=where)
+        body = dict(entry.body)
+        canonical_bytes(body)  # validates the body once, naming the bad path
+        return entry.kind, entry.ref, body
+
+    @staticmethod
+    def _check_order(writer: Writer, size: int, when: str) -> None:
+        last_time = writer.time_of(size - 1) if size else None
+        if last_time is not None and when < last_time:
+            raise RecordRejectedError(
+                f"out of order: time {when} is earlier than record {size - 1} ({last_time})",
+                where=f"record {size}",
+            )
+
+    @staticmethod
+    def _check_refs(
+        writer: Writer, party: str, prepared: Sequence[tuple[str, str | None, dict[str, Any]]]
+    ) -> None:
+        seen: set[tuple[str, str]] = set()
+        by_kind: dict[str, list[str]] = {}
+        for kind, ref, _body in prepared:
+            if ref is None:
+                continue
+            if (kind, ref) in seen:
+                raise RecordRejectedError(
+                    f"duplicate reference {ref!r} in one batch", where=f"{kind} {ref}"
+                )
+            seen.add((kind, ref))
+            by_kind.setdefault(kind, []).append(ref)
+        for kind, refs in by_kind.items():
+            taken = writer.existing_refs(party, kind, refs)
+            if taken:
+                ref = sorted(taken)[0]
+                raise RecordRejectedError(
+                    f"duplicate: party {party} already submitted {kind} {ref!r}",
+                    where=f"{kind} {ref}",
+                )
+
+    # Reading --------------------------------------------------------------------------
+
+    @property
+    def size(self) -> int:
+        """Number of records, from the chain head."""
+        return int(self.store.read_meta()["head_size"])
+
+    def get(self, seq: int) -> Record:
+        """Return record ``seq``; UnknownNameError when there is none."""
+        row = self.store.get(seq)
+        if row is None:
+            raise UnknownNameError(
+                f"no record {seq} (the ledger holds {self.size})", where=f"record {seq}"
+            )
+        return Record.from_stored(row)
+
+    def records(self, *, kinds: Sequence[str] | None = None, start: int = 0) -> Iterator[Record]:
+        """Yield records in order, optionally of some kinds only."""
+        for row in self.store.scan(start=start, kinds=kinds):
+            yield Record.from_stored(row)
+
+    def leaf_hashes(self, size: int | None = None) -> list[bytes]:
+        """Record hashes (Merkle leaf hashes) of the first ``size`` records."""
+        return self.store.hashes(stop=size)
+
+    def root(self, size: int | None = None) -> bytes:
+        """Merkle tree root over the first ``size`` records (all by default)."""
+        return root_from_leaf_hashes(self.leaf_hashes(size))
+
+    def inclusion_proof(self, seq: int, size: int | None = None) -> list[bytes]:
+        """RFC 9162 inclusion proof of record ``seq`` in the tree of ``size`` records."""
+        hashes = self.leaf_hashes(size)
+        if not 0 <= seq < len(hashes):
+            raise UnknownNameError(
+                f"no record {seq} in a tree of {len(hashes)}", where=f"record {seq}"
+            )
+        return inclusion_proof(seq, hashes)
+
+    def consistency_proof(self, old_size: int, size: int | None = None) -> list[bytes]:
+        """RFC 9162 consistency proof from the tree of ``old_size`` records to ``size``."""
+        hashes = self.leaf_hashes(size)
+        if not 0 < old_size <= len(hashes):
+            raise InputError(f"old tree size must be between 1 and {len(hashes)}", where="old_size")
+        return consistency_proof(old_size, hashes)
+
+
+def parse_party_keys(body: Mapping[str, Any], *, where: str) -> dict[str, PublicPartyKey]:
+    """Read the ``parties`` map of an opening record into public keys."""
+    parties = body.get("parties")
+    if not isinstance(parties, dict) or not parties:
+        raise LedgerError("the opening record lists no party keys", where=where)
+    keys: dict[str, PublicPartyKey] = {}
+    for party, entry in parties.items():
+        try:
+            keys[party] = PublicPartyKey(party, bytes.fromhex(entry["public_key"]))
+        except (KeyError, TypeError, ValueError, SigningKeyError):
+            raise LedgerError(f"the key of party {party} is malformed", where=where) from None
+    return keys

@@ -1,0 +1,301 @@
+"""Durable storage of ledger records through SQLAlchemy.
+
+SQLite in write-ahead-log mode is the default (a path); any SQLAlchemy URL, such as
+``postgresql+psycopg://...``, serves shared deployments. The store knows bytes and a
+few mirror columns for queries; it knows nothing of signatures or treaties. Every
+database failure becomes a :class:`~treatyverify.errors.LedgerError` naming the store.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.pool import NullPool
+
+from treatyverify.errors import LedgerError
+
+__all__ = ["Store", "StoredRecord", "Writer", "store_url"]
+
+metadata = MetaData()
+
+records_table = Table(
+    "records",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("signature", LargeBinary, nullable=False),
+    Column("hash", LargeBinary, nullable=False),
+    Column("kind", String(64), nullable=False, index=True),
+    Column("party", String(64), nullable=False),
+    Column("time", String(40), nullable=False),
+    Column("ref", String(200), nullable=True),
+    UniqueConstraint("party", "kind", "ref", name="uq_records_party_kind_ref"),
+)
+
+meta_table = Table(
+    "ledger_meta",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+HEAD_SIZE = "head_size"
+HEAD_HASH = "head_hash"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRecord:
+    """One row of the record table, exactly as stored."""
+
+    seq: int
+    content: bytes
+    signature: bytes
+    hash: bytes
+    kind: str
+    party: str
+    time: str
+    ref: str | None = None
+
+
+def store_url(location: str | Path) -> str:
+    """Return the SQLAlchemy URL for a path or URL.
+
+    A string containing ``://`` is taken as a URL; anything else as a SQLite file path.
+    """
+    text = str(location)
+    if "://" in text:
+        return text
+    return f"sqlite:///{Path(text).resolve()}"
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """Make pysqlite transactions explicit and exclusive for writers.
+
+    Following SQLAlchemy's documented recipe for pysqlite, the driver's own
+    transaction handling is switched off and ``BEGIN IMMEDIATE`` is emitted, so that
+    two writers never both read the same chain head.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Store:
+    """Record storage behind one SQLAlchemy engine.
+
+    Parameters
+    ----------
+    location
+        A SQLite file path or a SQLAlchemy URL.
+    create
+        Create the tables (a new ledger). When false, the store must already exist.
+    """
+
+    def __init__(self, location: str | Path, *, create: bool = False) -> None:
+        self.url = store_url(location)
+        self.name = str(location)
+        self.is_sqlite = self.url.startswith("sqlite")
+        if self.is_sqlite:
+            path = Path(self.url.removeprefix("sqlite:///"))
+            if not create and not path.exists():
+                raise LedgerError("no ledger here (create one first)", where=self.name)
+            if create and path.exists():
+                raise LedgerError(
+                    "a file already exists here; refusing to overwrite it", where=self.name
+                )
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.engine = create_engine(self.url, poolclass=NullPool)
+            _configure_sqlite(self.engine)
+        else:
+            self.engine = create_engine(self.url, pool_pre_ping=True)
+        with self._guard("open"):
+            if create:
+                metadata.create_all(self.engine)
+            else:
+                self._check_schema()
+
+    def _check_schema(self) -> None:
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(meta_table.c.name)).all()
+        if not {HEAD_SIZE, HEAD_HASH} <= {row[0] for row in rows}:
+            raise LedgerError("not a treatyverify ledger (no chain head)", where=self.name)
+
+    @contextmanager
+    def _guard(self, action: str) -> Iterator[None]:
+        try:
+            yield
+        except LedgerError:
+            raise
+        except (DBAPIError, SQLAlchemyError, sqlite3.Error) as exc:
+            original = getattr(exc, "orig", exc)
+            reason = str(original).splitlines()[0] if str(original) else type(original).__name__
+            raise LedgerError(
+                f"cannot {action} the ledger store: {reason}", where=self.name
+            ) from None
+
+    def close(self) -> None:
+        """Release the engine's connections."""
+        self.engine.dispose()
+
+    # Metadata -------------------------------------------------------------------------
+
+    def read_meta(self) -> dict[str, str]:
+        """Return all metadata entries."""
+        with self._guard("read"), self.engine.connect() as connection:
+            rows = connection.execute(select(meta_table.c.name, meta_table.c.value)).all()
+        return {str(name): str(value) for name, value in rows}
+
+    # Writing --------------------------------------------------------------------------
+
+    @contextmanager
+    def write(self) -> Iterator[Writer]:
+        """Open one exclusive write transaction; all or nothing is committed."""
+        with self._guard("write to"), self.engine.begin() as connection:
+            yield Writer(connection, self.is_sqlite)
+
+    # Reading --------------------------------------------------------------------------
+
+    def count(self) -> int:
+        """Number of stored rows."""
+        with self._guard("read"), self.engine.connect() as connection:
+            return int(
+                connection.execute(select(func.count()).select_from(records_table)).scalar_one()
+            )
+
+    def get(self, seq: int) -> StoredRecord | None:
+        """Return the row with sequence number ``seq``, or ``None``."""
+        with self._guard("read"), self.engine.connect() as connection:
+            row = connection.execute(
+                select(records_table).where(records_table.c.seq == seq)
+            ).first()
+        return None if row is None else StoredRecord(*row)
+
+    def scan(
+        self, start: int = 0, kinds: Sequence[str] | None = None, batch: int = 2000
+    ) -> Iterator[StoredRecord]:
+        """Yield rows in sequence order from ``start``, optionally of some kinds only."""
+        query = select(records_table).where(records_table.c.seq >= start)
+        if kinds is not None:
+            query = query.where(records_table.c.kind.in_(list(kinds)))
+        query = query.order_by(records_table.c.seq)
+        with self._guard("read"), self.engine.connect() as connection:
+            result = connection.execution_options(yield_per=batch).execute(query)
+            for row in result:
+                yield StoredRecord(*row)
+
+    def hashes(self, stop: int | None = None) -> list[bytes]:
+        """Return the stored record hashes in sequence order, up to ``stop`` exclusive."""
+        query = select(records_table.c.hash).order_by(records_table.c.seq)
+        if stop is not None:
+            query = query.where(records_table.c.seq < stop)
+        with self._guard("read"), self.engine.connect() as connection:
+            return [bytes(row[0]) for row in connection.execute(query)]
+
+
+class Writer:
+    """Operations inside one write transaction (see :meth:`Store.write`)."""
+
+    def __init__(self, connection: Connection, is_sqlite: bool) -> None:
+        self.connection = connection
+        self.is_sqlite = is_sqlite
+
+    def head(self) -> tuple[int, bytes]:
+        """Return the chain head (number of records, hash of the last) under a lock."""
+        query = select(meta_table.c.name, meta_table.c.value).where(
+            meta_table.c.name.in_([HEAD_SIZE, HEAD_HASH])
+        )
+        if not self.is_sqlite:
+            query = query.with_for_update()
+        values = dict(self.connection.execute(query).all())
+        return int(values[HEAD_SIZE]), bytes.fromhex(values[HEAD_HASH])
+
+    def hash_of(self, seq: int) -> bytes | None:
+        """Return the stored hash of record ``seq``, or ``None`` when there is none."""
+        query = select(records_table.c.hash).where(records_table.c.seq == seq)
+        value = self.connection.execute(query).scalar_one_or_none()
+        return None if value is None else bytes(value)
+
+    def time_of(self, seq: int) -> str | None:
+        """Return the time of record ``seq``, or ``None`` when there is none."""
+        query = select(records_table.c.time).where(records_table.c.seq == seq)
+        value = self.connection.execute(query).scalar_one_or_none()
+        return None if value is None else str(value)
+
+    def existing_refs(self, party: str, kind: str, refs: Sequence[str]) -> set[str]:
+        """Return which of ``refs`` party ``party`` has already used for ``kind``."""
+        if not refs:
+            return set()
+        query = select(records_table.c.ref).where(
+            records_table.c.party == party,
+            records_table.c.kind == kind,
+            records_table.c.ref.in_(list(refs)),
+        )
+        return {str(row[0]) for row in self.connection.execute(query)}
+
+    def put_meta(self, values: dict[str, str]) -> None:
+        """Insert metadata entries (a new ledger)."""
+        self.connection.execute(
+            insert(meta_table), [{"name": k, "value": v} for k, v in values.items()]
+        )
+
+    def append(self, rows: Sequence[StoredRecord]) -> None:
+        """Insert rows and move the chain head to the last of them."""
+        self.connection.execute(
+            insert(records_table),
+            [
+                {
+                    "seq": r.seq,
+                    "content": r.content,
+                    "signature": r.signature,
+                    "hash": r.hash,
+                    "kind": r.kind,
+                    "party": r.party,
+                    "time": r.time,
+                    "ref": r.ref,
+                }
+                for r in rows
+            ],
+        )
+        last = rows[-1]
+        self.set_head(last.seq + 1, last.hash)
+
+    def set_head(self, size: int, head_hash: bytes) -> None:
+        """Record the chain head."""
+        for name, value in ((HEAD_SIZE, str(size)), (HEAD_HASH, head_hash.hex())):
+            self.connection.execute(
+                update(meta_table).where(meta_table.c.name == name).values(value=value)
+            )

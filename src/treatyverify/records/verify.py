@@ -1,0 +1,284 @@
+"""Full re-verification of a ledger: signatures, links, order, tree heads, semantics.
+
+Every party can run this on its own copy. It stops at the first bad record and names
+it. The reasoning behind the names: a record whose own signature verifies carries an
+authentic ``prev`` link, so when that link does not match the stored previous record,
+the previous record is the one that was altered.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from treatyverify.errors import InputError, VerificationError
+from treatyverify.records import consensus, draws
+from treatyverify.records.heads import SignedTreeHead
+from treatyverify.records.keys import PublicPartyKey
+from treatyverify.records.ledger import (
+    GENESIS_KIND,
+    GENESIS_PREV,
+    RECORD_DOMAIN,
+    Ledger,
+    Record,
+    parse_envelope,
+)
+from treatyverify.records.merkle import MerkleAccumulator, leaf_hash
+
+__all__ = ["VerificationReport", "verify_ledger"]
+
+SEMANTIC_KINDS = frozenset(
+    consensus.CONSENSUS_KINDS
+    | {consensus.COSIGN_KIND, consensus.DISSENT_KIND}
+    | set(draws.DRAW_KINDS)
+)
+
+
+@dataclass
+class VerificationReport:
+    """What a successful verification established.
+
+    Attributes
+    ----------
+    treaty
+        Treaty identifier.
+    size
+        Number of records verified.
+    root
+        Merkle root over all records (hex).
+    kinds
+        Number of records of each kind.
+    heads_checked
+        Signed tree heads found consistent with the ledger.
+    """
+
+    treaty: str
+    size: int
+    root: str
+    kinds: dict[str, int] = field(default_factory=dict)
+    heads_checked: int = 0
+
+
+def _check_trusted(ledger: Ledger, trusted: Mapping[str, PublicPartyKey] | None) -> None:
+    if trusted is None:
+        return
+    for party, pinned in trusted.items():
+        recorded = ledger.keys.get(party)
+        if recorded is None:
+            raise VerificationError(
+                f"party {party}, whose key the verifier pins, is not in the opening record", seq=0
+            )
+        if recorded.public_key != pinned.public_key:
+            raise VerificationError(
+                f"the key of party {party} ({recorded.key_id}) is not the "
+                f"key the verifier pins ({pinned.key_id})",
+                seq=0,
+            )
+
+
+class _Walker:
+    """Walks the records once, in order, checking each against the one before."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.verifiers: dict[str, tuple[str, Ed25519PublicKey]] = {
+            k.key_id: (party, k.verifier()) for party, k in ledger.keys.items()
+        }
+        self.accumulator = MerkleAccumulator()
+        self.kinds: Counter[str] = Counter()
+        self.semantic: list[Record] = []
+        self.prev_hex = GENESIS_PREV
+        self.prev_time = ""
+
+    def step(
+        self,
+        expected: int,
+        row_seq: int,
+        content: bytes,
+        signature: bytes,
+        stored_hash: bytes,
+        mirrors: tuple[str, str, str, str | None],
+    ) -> None:
+        if row_seq != expected:
+            raise VerificationError(
+                f"record {expected} is missing (the next stored record is {row_seq})", seq=expected
+            )
+        try:
+            envelope = parse_envelope(content, where=f"record {expected}")
+        except InputError as exc:
+            raise VerificationError(exc.message, seq=expected) from None
+        if envelope["seq"] != expected:
+            raise VerificationError(
+                f"holds the content of record {envelope['seq']}: records are out of order",
+                seq=expected,
+            )
+        party = envelope["party"]
+        signer = self.verifiers.get(envelope["key"])
+        if signer is None or signer[0] != party:
+            raise VerificationError(
+                f"signed with key {envelope['key']}, which is not the pinned key of party {party}",
+                seq=expected,
+            )
+        try:
+            signer[1].verify(signature, RECORD_DOMAIN + content)
+        except InvalidSignature:
+            raise VerificationError("the signature does not verify", seq=expected) from None
+        if envelope["prev"] != self.prev_hex:
+            raise VerificationError(
+                f"record {expected} is chained to a different record "
+                f"{expected - 1}: record {expected - 1} was altered or "
+                "replaced",
+                seq=expected - 1,
+            )
+        self._check_fields(expected, envelope, mirrors)
+        record_hash = leaf_hash(content + signature)
+        if stored_hash != record_hash:
+            raise VerificationError(
+                "the stored hash column does not match the record", seq=expected
+            )
+        kind = envelope["kind"]
+        if kind in SEMANTIC_KINDS:
+            self.semantic.append(
+                Record(
+                    expected,
+                    envelope["prev"],
+                    envelope["treaty"],
+                    kind,
+                    party,
+                    envelope["key"],
+                    envelope["time"],
+                    envelope.get("ref"),
+                    envelope["body"],
+                    content,
+                    signature,
+                    record_hash,
+                )
+            )
+        self.kinds[kind] += 1
+        self.accumulator.append(record_hash)
+        self.prev_hex = record_hash.hex()
+        self.prev_time = envelope["time"]
+
+    def _check_fields(
+        self, seq: int, envelope: dict[str, object], mirrors: tuple[str, str, str, str | None]
+    ) -> None:
+        if envelope["treaty"] != self.ledger.treaty:
+            raise VerificationError(f"belongs to treaty {envelope['treaty']!r}", seq=seq)
+        if (envelope["kind"] == GENESIS_KIND) != (seq == 0):
+            raise VerificationError("only record 0 opens the ledger", seq=seq)
+        time = str(envelope["time"])
+        if time < self.prev_time:
+            raise VerificationError(f"time {time} is earlier than the record before", seq=seq)
+        if mirrors != (envelope["kind"], envelope["party"], time, envelope.get("ref")):
+            raise VerificationError("the stored index columns do not match the record", seq=seq)
+
+
+def _check_heads(
+    ledger: Ledger, walker: _Walker, heads: Sequence[SignedTreeHead], roots: dict[int, bytes]
+) -> int:
+    """Check tree heads against the roots seen during the walk."""
+    size = walker.accumulator.size
+    last_good = 0
+    for head in sorted(heads, key=lambda h: h.tree_size):
+        label = f"the tree head of size {head.tree_size} signed by {head.party} at {head.time}"
+        if head.treaty != ledger.treaty:
+            raise VerificationError(f"{label} is for treaty {head.treaty!r}", where="tree head")
+        if not head.verify_signature(ledger.keys):
+            raise VerificationError(
+                f"{label} does not carry a valid signature of that party", where="tree head"
+            )
+        if head.tree_size > size:
+            raise VerificationError(
+                f"the ledger holds {size} records, fewer than {label}: "
+                f"records {size} to {head.tree_size - 1} were deleted",
+                seq=size,
+            )
+        if roots[head.tree_size] != head.root:
+            first, last = last_good, head.tree_size - 1
+            if first == last:
+                raise VerificationError(f"rewritten after {label} was signed", seq=first)
+            raise VerificationError(
+                f"history differs from {label}: a record from {first} to {last} was rewritten",
+                where=f"records {first}-{last}",
+            )
+        last_good = head.tree_size
+    return len(heads)
+
+
+def verify_ledger(
+    ledger: Ledger,
+    *,
+    trusted_keys: Mapping[str, PublicPartyKey] | None = None,
+    heads: Sequence[SignedTreeHead] = (),
+) -> VerificationReport:
+    """Re-verify every record of ``ledger``.
+
+    Parameters
+    ----------
+    ledger
+        The ledger to check.
+    trusted_keys
+        Public keys the verifier pins itself (obtained out of band). When given, the
+        keys in the opening record must equal them.
+    heads
+        Signed tree heads the verifier kept; the ledger's history must match each.
+
+    Returns
+    -------
+    VerificationReport
+        When every check passes.
+
+    Raises
+    ------
+    VerificationError
+        Naming the first bad record (``seq``) and what is wrong with it.
+    """
+    _check_trusted(ledger, trusted_keys)
+    walker = _Walker(ledger)
+    wanted = {h.tree_size for h in heads}
+    roots: dict[int, bytes] = {}
+    expected = 0
+    for row in ledger.store.scan():
+        walker.step(
+            expected,
+            row.seq,
+            bytes(row.content),
+            bytes(row.signature),
+            bytes(row.hash),
+            (row.kind, row.party, row.time, row.ref),
+        )
+        expected += 1
+        if expected in wanted:
+            roots[expected] = walker.accumulator.root()
+    meta = ledger.store.read_meta()
+    if int(meta["head_size"]) != expected:
+        raise VerificationError(
+            f"the chain head counts {meta['head_size']} records but "
+            f"{expected} are stored: record {expected} is missing",
+            seq=expected,
+        )
+    if meta["head_hash"] != walker.prev_hex:
+        raise VerificationError("the chain head does not name the last record", seq=expected - 1)
+    heads_checked = _check_heads(ledger, walker, heads, roots)
+    _check_semantics(walker.semantic)
+    return VerificationReport(
+        ledger.treaty,
+        expected,
+        walker.accumulator.root().hex(),
+        dict(sorted(walker.kinds.items())),
+        heads_checked,
+    )
+
+
+def _check_semantics(records: Sequence[Record]) -> None:
+    targets = {r.seq: r for r in records if r.kind in consensus.CONSENSUS_KINDS}
+    positions = [r for r in records if r.kind in (consensus.COSIGN_KIND, consensus.DISSENT_KIND)]
+    problem = consensus.check_positions(targets, positions)
+    if problem is None:
+        problem = draws.check_draw_results([r for r in records if r.kind in draws.DRAW_KINDS])
+    if problem is not None:
+        raise VerificationError(problem[1], seq=problem[0])
