@@ -109,7 +109,7 @@ def root_from_leaf_hashes(leaf_hashes: Sequence[bytes]) -> bytes:
     Raises
     ------
     ValueError
-        If a leaf hash is not 32 bytes long.
+        If a leaf hash is not 32 ``bytes``.
     """
     _require_hashes(leaf_hashes)
     return _fold_stack(_perfect_subtree_roots(leaf_hashes))
@@ -151,7 +151,7 @@ class MerkleAccumulator:
         Raises
         ------
         ValueError
-            If ``leaf_hash`` is not 32 bytes long.
+            If ``leaf_hash`` is not 32 ``bytes``.
         """
         if not _is_hash(leaf_hash):
             raise ValueError(f"a leaf hash is {HASH_SIZE} bytes, not {_describe(leaf_hash)}")

@@ -1,0 +1,246 @@
+"""The command line end to end, in-process (Typer's CliRunner), on a SQLite ledger."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from treatyverify.cli.app import app
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def ok(*args: str) -> str:
+    code, out, err = run(*args)
+    assert code == 0, f"{args}: exit {code}: {err or out}"
+    return out
+
+
+def declaration(ref: str, **counts: int) -> dict[str, object]:
+    return {
+        "ref": ref,
+        "schedule": "six-month-update",
+        "as_of": "2022-03-01",
+        "holdings": [
+            {"item_class": c.replace("_", "-"), "site": "base-1", "count": n}
+            for c, n in counts.items()
+        ],
+    }
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    keys = tmp_path / "keys"
+    ok("party", "keygen", "us", "--treaty", "new-start", "--out", str(keys))
+    ok("party", "keygen", "ru", "--treaty", "new-start", "--out", str(keys))
+    ledger = tmp_path / "ledger.sqlite"
+    ok("record", "init", "--treaty", "new-start", "--keys", str(keys), "--key",
+       str(keys / "us.key"), "--ledger", str(ledger))
+    return tmp_path
+
+
+def size(ledger: Path) -> int:
+    with sqlite3.connect(ledger) as db:
+        return int(db.execute("select count(*) from records").fetchone()[0])
+
+
+def test_treaty_list_and_show_report_the_treaty_numbers() -> None:
+    listed = json.loads(ok("treaty", "list", "--json"))
+    assert {t["id"] for t in listed} >= {
+        "new-start", "inf", "ctbt", "warhead-dismantlement",
+        "us-ussr-launch-notification-1988", "china-russia-launch-notification-2009",
+    }
+    shown = json.loads(ok("treaty", "show", "new-start", "--json"))
+    # New START Article II.1(a)-(c)
+    assert sorted(limit["maximum"] for limit in shown["limits"]) == [700, 800, 1550]
+
+
+def test_unknown_treaty_is_one_line_and_status_2() -> None:
+    code, _out, err = run("treaty", "show", "no-such-treaty")
+    assert code == 2
+    assert err.count("\n") == 1 and "no-such-treaty" in err
+
+
+def test_validate_names_the_file_and_field(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    text = Path(__file__).parents[2].joinpath(
+        "src/treatyverify/treaties/new-start.yaml").read_text()
+    bad.write_text(text.replace("maximum: 700", "maximum: -700"))
+    code, _out, err = run("treaty", "validate", str(bad))
+    assert code == 2
+    assert "bad.yaml" in err and "maximum" in err and err.count("\n") == 1
+
+
+def test_full_exchange_through_the_cli(workspace: Path) -> None:
+    keys, ledger = workspace / "keys", str(workspace / "ledger.sqlite")
+    us, ru = str(keys / "us.key"), str(keys / "ru.key")
+    decl = workspace / "us.json"
+    decl.write_text(json.dumps(declaration(
+        "us-1", deployed_icbm=400, warheads_deployed_icbm=1600, deployed_icbm_launcher=400)))
+    ok("record", "declare", str(decl), "--key", us, "--ledger", ledger)
+    notice = workspace / "notice.json"
+    notice.write_text(json.dumps({
+        "ref": "ru-launch-1", "code": "launch", "event_time": "2022-03-03T06:00:00Z",
+        "fields": {"planned_launch_date": "2022-03-03", "launch_area": "A",
+                   "impact_area": "B"}}))
+    ok("record", "notify", str(notice), "--key", ru, "--ledger", ledger)
+
+    findings = json.loads(ok("record", "evaluate", "--key", us, "--ledger", ledger, "--json"))
+    by_rule = {f["rule"]: f for f in findings}
+    # 1,600 warheads declared against the limit of 1,550 (Article II.1(b))
+    assert by_rule["limit:warheads"]["compliant"] is False
+    assert by_rule["limit:warheads"]["values"]["declared"] == 1600
+    assert by_rule["limit:delivery-vehicles"]["compliant"] is True
+    warheads_seq = str(by_rule["limit:warheads"]["seq"])
+    ok("record", "cosign", warheads_seq, "--key", ru, "--ledger", ledger)
+    state = json.loads(ok("record", "status", warheads_seq, "--ledger", ledger, "--json"))
+    assert state["status"] == "adopted" and state["signed"] == ["ru", "us"]
+
+    other = str(by_rule["limit:launchers"]["seq"])
+    ok("record", "dissent", other, "--reason", "count disputed", "--key", ru, "--ledger", ledger)
+    state = json.loads(ok("record", "status", other, "--ledger", ledger, "--json"))
+    assert state["status"] == "disputed" and state["dissents"] == {"ru": "count disputed"}
+
+    head = workspace / "head.json"
+    ok("record", "head", "--key", ru, "--out", str(head), "--ledger", ledger)
+    verified = json.loads(ok("record", "verify", "--keys", str(keys), "--head", str(head),
+                             "--ledger", ledger, "--json"))
+    assert verified["valid"] and verified["heads_checked"] == 1
+    assert verified["size"] == size(workspace / "ledger.sqlite")
+    proof = json.loads(ok("record", "prove", "1", "--ledger", ledger, "--json"))
+    assert proof["verified"] is True
+
+
+def test_draw_commit_reveal_result(workspace: Path) -> None:
+    keys, ledger = workspace / "keys", str(workspace / "ledger.sqlite")
+    ok("draw", "open", "d1", "--population", "a,b,c,d,e", "--count", "2",
+       "--key", str(keys / "us.key"), "--ledger", ledger)
+    for party in ("us", "ru"):
+        ok("draw", "commit", "d1", "--secret", str(workspace / f"{party}.secret"),
+           "--key", str(keys / f"{party}.key"), "--ledger", ledger)
+    assert oct((workspace / "us.secret").stat().st_mode & 0o777) == "0o600"
+    code, _out, err = run("draw", "result", "d1", "--ledger", ledger)
+    assert code == 2 and "waiting for reveals" in err
+    for party in ("us", "ru"):
+        ok("draw", "reveal", "d1", "--secret", str(workspace / f"{party}.secret"),
+           "--key", str(keys / f"{party}.key"), "--ledger", ledger)
+    computed = json.loads(ok("draw", "result", "d1", "--ledger", ledger, "--json"))
+    recorded = json.loads(ok("draw", "result", "d1", "--key", str(keys / "ru.key"),
+                             "--ledger", ledger, "--json"))
+    assert computed["selected"] == recorded["selected"]
+    assert len(set(computed["selected"])) == 2 and set(computed["selected"]) <= set("abcde")
+    ok("record", "verify", "--ledger", ledger)
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        ("{not json", "not valid JSON"),
+        (json.dumps(declaration("x", no_such_class=1)), "item_class"),
+        (json.dumps(declaration("x", deployed_icbm=-1)), "count"),
+        (json.dumps({"ref": "x"}), "schedule"),
+    ],
+)
+def test_bad_declarations_write_nothing(workspace: Path, payload: str, expected: str) -> None:
+    ledger = workspace / "ledger.sqlite"
+    bad = workspace / "bad.json"
+    bad.write_text(payload)
+    before = size(ledger)
+    code, _out, err = run("record", "declare", str(bad), "--key",
+                          str(workspace / "keys" / "us.key"), "--ledger", str(ledger))
+    assert code == 2, err
+    assert expected in err and err.count("\n") == 1
+    assert size(ledger) == before
+
+
+def test_duplicate_declaration_is_refused(workspace: Path) -> None:
+    ledger, key = str(workspace / "ledger.sqlite"), str(workspace / "keys" / "us.key")
+    decl = workspace / "d.json"
+    decl.write_text(json.dumps(declaration("us-1", deployed_icbm=1)))
+    ok("record", "declare", str(decl), "--key", key, "--ledger", ledger)
+    code, _out, err = run("record", "declare", str(decl), "--key", key, "--ledger", ledger)
+    assert code == 2 and "duplicate" in err
+
+
+def test_key_of_another_party_is_refused(workspace: Path, tmp_path: Path) -> None:
+    stranger = tmp_path / "stranger"
+    ok("party", "keygen", "us", "--treaty", "new-start", "--out", str(stranger))
+    decl = workspace / "d.json"
+    decl.write_text(json.dumps(declaration("us-1", deployed_icbm=1)))
+    ledger = workspace / "ledger.sqlite"
+    code, _out, err = run("record", "declare", str(decl), "--key", str(stranger / "us.key"),
+                          "--ledger", str(ledger))
+    assert code == 2 and "not the pinned key" in err
+    assert size(ledger) == 1
+
+
+def test_truncated_ledger_is_one_line(workspace: Path) -> None:
+    ledger = workspace / "ledger.sqlite"
+    for i in range(30):
+        decl = workspace / f"d{i}.json"
+        decl.write_text(json.dumps(declaration(f"us-{i}", deployed_icbm=i)))
+        ok("record", "declare", str(decl), "--key", str(workspace / "keys" / "us.key"),
+           "--ledger", str(ledger))
+    broken = workspace / "broken.sqlite"
+    data = ledger.read_bytes()
+    broken.write_bytes(data[: len(data) // 3])
+    code, _out, err = run("record", "verify", "--ledger", str(broken))
+    assert code == 2
+    assert err.count("\n") == 1 and "broken.sqlite" in err
+
+
+def test_import_out_of_order_writes_nothing(workspace: Path) -> None:
+    keys, ledger = workspace / "keys", workspace / "ledger.sqlite"
+    copy = workspace / "copy.sqlite"
+    shutil.copy(ledger, copy)
+    for i in range(3):
+        decl = workspace / f"d{i}.json"
+        decl.write_text(json.dumps(declaration(f"us-{i}", deployed_icbm=i)))
+        ok("record", "declare", str(decl), "--key", str(keys / "us.key"),
+           "--ledger", str(ledger))
+    export = workspace / "export.jsonl"
+    ok("record", "export", "--out", str(export), "--ledger", str(ledger))
+    lines = export.read_text().splitlines()
+    gapped = workspace / "gapped.jsonl"
+    gapped.write_text("\n".join(lines[:1] + lines[2:]) + "\n")
+    code, _out, err = run("record", "import", str(gapped), "--ledger", str(copy))
+    assert code == 2 and "out of order" in err
+    assert size(copy) == 1
+    ok("record", "import", str(export), "--ledger", str(copy))
+    assert size(copy) == 4
+    ok("record", "verify", "--ledger", str(copy), "--keys", str(keys))
+
+
+def test_demo_writes_a_verifiable_ledger(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    ok("demo", "--out", str(out))
+    summary = json.loads((out / "demo-summary.json").read_text())
+    assert summary["report"]["status"] == "adopted"
+    statuses = [f["status"] for f in summary["findings"]]
+    assert statuses.count("disputed") == 1 and statuses.count("adopted") == 6
+    ok("record", "verify", "--ledger", str(out / "ledger.sqlite"), "--keys", str(out / "keys"),
+       "--head", str(out / "heads" / "us.json"), "--head", str(out / "heads" / "ru.json"))
+    ok("demo", "--out", str(out))  # a second run replaces the first
+    stray = tmp_path / "stray"
+    stray.mkdir()
+    (stray / "notes.txt").write_text("mine")
+    code, _out, err = run("demo", "--out", str(stray))
+    assert code == 2 and (stray / "notes.txt").exists()
+
+
+def test_python_dash_m_runs_the_command() -> None:
+    result = subprocess.run([sys.executable, "-m", "treatyverify", "--version"],
+                            capture_output=True, text=True, check=True)
+    assert result.stdout.startswith("treatyverify ")

@@ -1,0 +1,72 @@
+"""Compliance of declarations with treaty limits, against hand-computed totals."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from treatyverify.compliance.limits import evaluate_limits
+from treatyverify.errors import SpecError, UnknownNameError
+from treatyverify.exchange.declarations import Declaration, DeclaredHolding
+from treatyverify.records.ledger import Record
+from treatyverify.treaty import load_treaty
+
+FAKE_RECORD = Record(7, "00" * 32, "new-start", "declaration", "ru", "k", "t", None, {},
+                     b"", b"", bytes(32))
+
+
+def decl(*holdings: tuple[str, str, int]) -> Declaration:
+    return Declaration(ref="ru-1", schedule="six-month-update", as_of=date(2022, 3, 1),
+                       holdings=[DeclaredHolding(item_class=c, site=s, count=n)
+                                 for c, s, n in holdings])
+
+
+def test_limits_sum_over_classes_and_sites() -> None:
+    spec = load_treaty("new-start")
+    declaration = decl(
+        ("deployed-icbm", "a", 300), ("deployed-icbm", "b", 100),
+        ("deployed-slbm", "c", 250), ("deployed-heavy-bomber", "d", 51),  # 701 > 700
+        ("warheads-deployed-icbm", "a", 1000), ("warheads-deployed-slbm", "c", 500),
+        ("warheads-heavy-bomber", "d", 50),  # exactly 1,550: complies
+    )
+    findings = {f.rule: f for f in evaluate_limits(spec, {"ru": (FAKE_RECORD, declaration)})}
+    vehicles = findings["limit:delivery-vehicles"]
+    assert vehicles.values["declared"] == 701 and vehicles.compliant is False
+    assert vehicles.values["maximum"] == 700
+    assert "Article II.1(a)" in vehicles.source
+    warheads = findings["limit:warheads"]
+    assert warheads.values["declared"] == 1550 and warheads.compliant is True
+    assert findings["limit:launchers"].values["declared"] == 51  # only the bombers count
+    body = vehicles.body("new-start")
+    assert body["basis"] == [{"seq": 7, "hash": "00" * 32}]
+    assert "701" in body["statement"] and "700" in body["statement"]
+
+
+def test_a_treaty_without_limits_is_an_error_naming_the_field() -> None:
+    spec = load_treaty("ctbt")
+    with pytest.raises(SpecError, match="limits"):
+        evaluate_limits(spec, {})
+
+
+def test_declaration_names_the_unknown_item_class() -> None:
+    spec = load_treaty("new-start")
+    with pytest.raises(UnknownNameError) as caught:
+        decl(("cruise-missile", "a", 1)).check(spec)
+    assert "holdings[0].item_class" in str(caught.value)
+
+
+def test_declaration_of_an_unknown_schedule_is_refused() -> None:
+    spec = load_treaty("new-start")
+    declaration = decl(("deployed-icbm", "a", 1)).model_copy(update={"schedule": "weekly"})
+    with pytest.raises(UnknownNameError, match="schedule"):
+        declaration.check(spec)
+
+
+def test_record_placeholder_is_independent_of_the_ledger() -> None:
+    # The finding's basis is taken from the record it is given, not recomputed.
+    other = replace(FAKE_RECORD, seq=9)
+    spec = load_treaty("new-start")
+    findings = evaluate_limits(spec, {"ru": (other, decl(("deployed-icbm", "a", 1)))})
+    assert {f.body("new-start")["basis"][0]["seq"] for f in findings} == {9}
