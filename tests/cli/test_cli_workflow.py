@@ -46,8 +46,18 @@ def workspace(tmp_path: Path) -> Path:
     ok("party", "keygen", "us", "--treaty", "new-start", "--out", str(keys))
     ok("party", "keygen", "ru", "--treaty", "new-start", "--out", str(keys))
     ledger = tmp_path / "ledger.sqlite"
-    ok("record", "init", "--treaty", "new-start", "--keys", str(keys), "--key",
-       str(keys / "us.key"), "--ledger", str(ledger))
+    ok(
+        "record",
+        "init",
+        "--treaty",
+        "new-start",
+        "--keys",
+        str(keys),
+        "--key",
+        str(keys / "us.key"),
+        "--ledger",
+        str(ledger),
+    )
     return tmp_path
 
 
@@ -59,8 +69,12 @@ def size(ledger: Path) -> int:
 def test_treaty_list_and_show_report_the_treaty_numbers() -> None:
     listed = json.loads(ok("treaty", "list", "--json"))
     assert {t["id"] for t in listed} >= {
-        "new-start", "inf", "ctbt", "warhead-dismantlement",
-        "us-ussr-launch-notification-1988", "china-russia-launch-notification-2009",
+        "new-start",
+        "inf",
+        "ctbt",
+        "warhead-dismantlement",
+        "us-ussr-launch-notification-1988",
+        "china-russia-launch-notification-2009",
     }
     shown = json.loads(ok("treaty", "show", "new-start", "--json"))
     # New START Article II.1(a)-(c)
@@ -75,8 +89,9 @@ def test_unknown_treaty_is_one_line_and_status_2() -> None:
 
 def test_validate_names_the_file_and_field(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    text = Path(__file__).parents[2].joinpath(
-        "src/treatyverify/treaties/new-start.yaml").read_text()
+    text = (
+        Path(__file__).parents[2].joinpath("src/treatyverify/treaties/new-start.yaml").read_text()
+    )
     bad.write_text(text.replace("maximum: 700", "maximum: -700"))
     code, _out, err = run("treaty", "validate", str(bad))
     assert code == 2
@@ -87,14 +102,29 @@ def test_full_exchange_through_the_cli(workspace: Path) -> None:
     keys, ledger = workspace / "keys", str(workspace / "ledger.sqlite")
     us, ru = str(keys / "us.key"), str(keys / "ru.key")
     decl = workspace / "us.json"
-    decl.write_text(json.dumps(declaration(
-        "us-1", deployed_icbm=400, warheads_deployed_icbm=1600, deployed_icbm_launcher=400)))
+    decl.write_text(
+        json.dumps(
+            declaration(
+                "us-1", deployed_icbm=400, warheads_deployed_icbm=1600, deployed_icbm_launcher=400
+            )
+        )
+    )
     ok("record", "declare", str(decl), "--key", us, "--ledger", ledger)
     notice = workspace / "notice.json"
-    notice.write_text(json.dumps({
-        "ref": "ru-launch-1", "code": "launch", "event_time": "2022-03-03T06:00:00Z",
-        "fields": {"planned_launch_date": "2022-03-03", "launch_area": "A",
-                   "impact_area": "B"}}))
+    notice.write_text(
+        json.dumps(
+            {
+                "ref": "ru-launch-1",
+                "code": "launch",
+                "event_time": "2022-03-03T06:00:00Z",
+                "fields": {
+                    "planned_launch_date": "2022-03-03",
+                    "launch_area": "A",
+                    "impact_area": "B",
+                },
+            }
+        )
+    )
     ok("record", "notify", str(notice), "--key", ru, "--ledger", ledger)
 
     findings = json.loads(ok("record", "evaluate", "--key", us, "--ledger", ledger, "--json"))
@@ -115,8 +145,19 @@ def test_full_exchange_through_the_cli(workspace: Path) -> None:
 
     head = workspace / "head.json"
     ok("record", "head", "--key", ru, "--out", str(head), "--ledger", ledger)
-    verified = json.loads(ok("record", "verify", "--keys", str(keys), "--head", str(head),
-                             "--ledger", ledger, "--json"))
+    verified = json.loads(
+        ok(
+            "record",
+            "verify",
+            "--keys",
+            str(keys),
+            "--head",
+            str(head),
+            "--ledger",
+            ledger,
+            "--json",
+        )
+    )
     assert verified["valid"] and verified["heads_checked"] == 1
     assert verified["size"] == size(workspace / "ledger.sqlite")
     proof = json.loads(ok("record", "prove", "1", "--ledger", ledger, "--json"))
@@ -125,20 +166,50 @@ def test_full_exchange_through_the_cli(workspace: Path) -> None:
 
 def test_draw_commit_reveal_result(workspace: Path) -> None:
     keys, ledger = workspace / "keys", str(workspace / "ledger.sqlite")
-    ok("draw", "open", "d1", "--population", "a,b,c,d,e", "--count", "2",
-       "--key", str(keys / "us.key"), "--ledger", ledger)
+    ok(
+        "draw",
+        "open",
+        "d1",
+        "--population",
+        "a,b,c,d,e",
+        "--count",
+        "2",
+        "--key",
+        str(keys / "us.key"),
+        "--ledger",
+        ledger,
+    )
     for party in ("us", "ru"):
-        ok("draw", "commit", "d1", "--secret", str(workspace / f"{party}.secret"),
-           "--key", str(keys / f"{party}.key"), "--ledger", ledger)
+        ok(
+            "draw",
+            "commit",
+            "d1",
+            "--secret",
+            str(workspace / f"{party}.secret"),
+            "--key",
+            str(keys / f"{party}.key"),
+            "--ledger",
+            ledger,
+        )
     assert oct((workspace / "us.secret").stat().st_mode & 0o777) == "0o600"
     code, _out, err = run("draw", "result", "d1", "--ledger", ledger)
     assert code == 2 and "waiting for reveals" in err
     for party in ("us", "ru"):
-        ok("draw", "reveal", "d1", "--secret", str(workspace / f"{party}.secret"),
-           "--key", str(keys / f"{party}.key"), "--ledger", ledger)
+        ok(
+            "draw",
+            "reveal",
+            "d1",
+            "--secret",
+            str(workspace / f"{party}.secret"),
+            "--key",
+            str(keys / f"{party}.key"),
+            "--ledger",
+            ledger,
+        )
     computed = json.loads(ok("draw", "result", "d1", "--ledger", ledger, "--json"))
-    recorded = json.loads(ok("draw", "result", "d1", "--key", str(keys / "ru.key"),
-                             "--ledger", ledger, "--json"))
+    recorded = json.loads(
+        ok("draw", "result", "d1", "--key", str(keys / "ru.key"), "--ledger", ledger, "--json")
+    )
     assert computed["selected"] == recorded["selected"]
     assert len(set(computed["selected"])) == 2 and set(computed["selected"]) <= set("abcde")
     ok("record", "verify", "--ledger", ledger)
@@ -158,8 +229,15 @@ def test_bad_declarations_write_nothing(workspace: Path, payload: str, expected:
     bad = workspace / "bad.json"
     bad.write_text(payload)
     before = size(ledger)
-    code, _out, err = run("record", "declare", str(bad), "--key",
-                          str(workspace / "keys" / "us.key"), "--ledger", str(ledger))
+    code, _out, err = run(
+        "record",
+        "declare",
+        str(bad),
+        "--key",
+        str(workspace / "keys" / "us.key"),
+        "--ledger",
+        str(ledger),
+    )
     assert code == 2, err
     assert expected in err and err.count("\n") == 1
     assert size(ledger) == before
@@ -180,8 +258,9 @@ def test_key_of_another_party_is_refused(workspace: Path, tmp_path: Path) -> Non
     decl = workspace / "d.json"
     decl.write_text(json.dumps(declaration("us-1", deployed_icbm=1)))
     ledger = workspace / "ledger.sqlite"
-    code, _out, err = run("record", "declare", str(decl), "--key", str(stranger / "us.key"),
-                          "--ledger", str(ledger))
+    code, _out, err = run(
+        "record", "declare", str(decl), "--key", str(stranger / "us.key"), "--ledger", str(ledger)
+    )
     assert code == 2 and "not the pinned key" in err
     assert size(ledger) == 1
 
@@ -191,8 +270,15 @@ def test_truncated_ledger_is_one_line(workspace: Path) -> None:
     for i in range(30):
         decl = workspace / f"d{i}.json"
         decl.write_text(json.dumps(declaration(f"us-{i}", deployed_icbm=i)))
-        ok("record", "declare", str(decl), "--key", str(workspace / "keys" / "us.key"),
-           "--ledger", str(ledger))
+        ok(
+            "record",
+            "declare",
+            str(decl),
+            "--key",
+            str(workspace / "keys" / "us.key"),
+            "--ledger",
+            str(ledger),
+        )
     broken = workspace / "broken.sqlite"
     data = ledger.read_bytes()
     broken.write_bytes(data[: len(data) // 3])
@@ -208,8 +294,7 @@ def test_import_out_of_order_writes_nothing(workspace: Path) -> None:
     for i in range(3):
         decl = workspace / f"d{i}.json"
         decl.write_text(json.dumps(declaration(f"us-{i}", deployed_icbm=i)))
-        ok("record", "declare", str(decl), "--key", str(keys / "us.key"),
-           "--ledger", str(ledger))
+        ok("record", "declare", str(decl), "--key", str(keys / "us.key"), "--ledger", str(ledger))
     export = workspace / "export.jsonl"
     ok("record", "export", "--out", str(export), "--ledger", str(ledger))
     lines = export.read_text().splitlines()
@@ -230,17 +315,31 @@ def test_demo_writes_a_verifiable_ledger(tmp_path: Path) -> None:
     assert summary["report"]["status"] == "adopted"
     statuses = [f["status"] for f in summary["findings"]]
     assert statuses.count("disputed") == 1 and statuses.count("adopted") == 6
-    ok("record", "verify", "--ledger", str(out / "ledger.sqlite"), "--keys", str(out / "keys"),
-       "--head", str(out / "heads" / "us.json"), "--head", str(out / "heads" / "ru.json"))
+    ok(
+        "record",
+        "verify",
+        "--ledger",
+        str(out / "ledger.sqlite"),
+        "--keys",
+        str(out / "keys"),
+        "--head",
+        str(out / "heads" / "us.json"),
+        "--head",
+        str(out / "heads" / "ru.json"),
+    )
     ok("demo", "--out", str(out))  # a second run replaces the first
     stray = tmp_path / "stray"
     stray.mkdir()
     (stray / "notes.txt").write_text("mine")
-    code, _out, err = run("demo", "--out", str(stray))
+    code, _out, _err = run("demo", "--out", str(stray))
     assert code == 2 and (stray / "notes.txt").exists()
 
 
 def test_python_dash_m_runs_the_command() -> None:
-    result = subprocess.run([sys.executable, "-m", "treatyverify", "--version"],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "treatyverify", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert result.stdout.startswith("treatyverify ")

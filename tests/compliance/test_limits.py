@@ -13,22 +13,29 @@ from treatyverify.exchange.declarations import Declaration, DeclaredHolding
 from treatyverify.records.ledger import Record
 from treatyverify.treaty import load_treaty
 
-FAKE_RECORD = Record(7, "00" * 32, "new-start", "declaration", "ru", "k", "t", None, {},
-                     b"", b"", bytes(32))
+FAKE_RECORD = Record(
+    7, "00" * 32, "new-start", "declaration", "ru", "k", "t", None, {}, b"", b"", bytes(32)
+)
 
 
 def decl(*holdings: tuple[str, str, int]) -> Declaration:
-    return Declaration(ref="ru-1", schedule="six-month-update", as_of=date(2022, 3, 1),
-                       holdings=[DeclaredHolding(item_class=c, site=s, count=n)
-                                 for c, s, n in holdings])
+    return Declaration(
+        ref="ru-1",
+        schedule="six-month-update",
+        as_of=date(2022, 3, 1),
+        holdings=[DeclaredHolding(item_class=c, site=s, count=n) for c, s, n in holdings],
+    )
 
 
 def test_limits_sum_over_classes_and_sites() -> None:
     spec = load_treaty("new-start")
     declaration = decl(
-        ("deployed-icbm", "a", 300), ("deployed-icbm", "b", 100),
-        ("deployed-slbm", "c", 250), ("deployed-heavy-bomber", "d", 51),  # 701 > 700
-        ("warheads-deployed-icbm", "a", 1000), ("warheads-deployed-slbm", "c", 500),
+        ("deployed-icbm", "a", 300),
+        ("deployed-icbm", "b", 100),
+        ("deployed-slbm", "c", 250),
+        ("deployed-heavy-bomber", "d", 51),  # 701 > 700
+        ("warheads-deployed-icbm", "a", 1000),
+        ("warheads-deployed-slbm", "c", 500),
         ("warheads-heavy-bomber", "d", 50),  # exactly 1,550: complies
     )
     findings = {f.rule: f for f in evaluate_limits(spec, {"ru": (FAKE_RECORD, declaration)})}
