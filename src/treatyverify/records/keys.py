@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -112,17 +113,17 @@ class PartyKey:
     def __repr__(self) -> str:
         return f"PartyKey(party={self.party!r}, key_id={self.key_id!r})"
 
-    @property
+    @cached_property
     def public(self) -> PublicPartyKey:
-        """The matching public key."""
+        """The matching public key (derived once)."""
         raw = self.private_key.public_key().public_bytes(
             serialization.Encoding.Raw, serialization.PublicFormat.Raw
         )
         return PublicPartyKey(self.party, raw)
 
-    @property
+    @cached_property
     def key_id(self) -> str:
-        """Identifier of the public key (see :func:`key_id`)."""
+        """Identifier of the public key (see :func:`key_id`; derived once)."""
         return self.public.key_id
 
     def sign(self, message: bytes) -> bytes:
