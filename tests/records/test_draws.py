@@ -366,12 +366,6 @@ def test_new_secrets_are_32_fresh_bytes() -> None:
     assert {len(s) for s in secrets} == {draws.SECRET_BYTES} == {32}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="draws.compute_outcome orders by time, not ledger order: a reveal recorded before "
-    "the last commitment (same timestamp, on the commit deadline) still counts, so the last "
-    "committer chose its secret knowing another party's",
-)
 def test_a_reveal_recorded_before_the_last_commitment_does_not_count(setup: Setup) -> None:
     ledger, keys, _ = setup
     _commit(setup, ["us", "uk"])

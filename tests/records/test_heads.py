@@ -305,12 +305,6 @@ def test_a_head_beyond_the_ledger_names_the_first_missing_record(
     assert "deleted" in str(error)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="verify._check_heads: with two heads of the same size over different roots (a "
-    "split view), last_good is set to that size by the matching one, so the other is "
-    "reported as 'records n-(n-1)', an empty range",
-)
 def test_a_split_view_at_one_size_names_a_real_range(
     tmp_path: Path, ledger37: tuple[Path, dict[str, PartyKey]]
 ) -> None:
@@ -336,11 +330,6 @@ def test_a_split_view_at_one_size_names_a_real_range(
         assert 0 <= error.seq <= 7
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="verify._check_heads looks up roots[head.tree_size] without checking "
-    "tree_size >= 1: a signed head of size 0 built in Python raises a bare KeyError",
-)
 def test_a_head_of_size_zero_is_a_verification_error(
     ledger37: tuple[Path, dict[str, PartyKey]],
 ) -> None:
@@ -442,11 +431,6 @@ def test_the_good_document_itself_loads(
     assert load_tree_head(file).tree_size == 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="heads.load_tree_head catches OSError and JSONDecodeError but not "
-    "UnicodeDecodeError: a head file that is not UTF-8 raises a bare UnicodeDecodeError",
-)
 def test_a_binary_head_file_is_an_input_error_naming_it(tmp_path: Path) -> None:
     file = tmp_path / "head.json"
     file.write_bytes(b"\xff\xfe\x00\x80 not a head")

@@ -218,11 +218,6 @@ def _pkcs8_with_unknown_algorithm() -> bytes:
     return b"\x30" + bytes([len(inner)]) + inner
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="keys.load_private_key does not catch cryptography.exceptions.UnsupportedAlgorithm "
-    "(raised for a PEM key of an unknown algorithm): a raw exception escapes",
-)
 def test_private_key_of_unknown_algorithm_is_a_signing_key_error(tmp_path: Path) -> None:
     path = tmp_path / "us.key"
     path.write_bytes(_pem("PRIVATE KEY", _pkcs8_with_unknown_algorithm()))

@@ -52,6 +52,7 @@ from treatyverify.errors import (
     VerificationError,
 )
 from treatyverify.records.canonical import CanonicalError
+from treatyverify.records.keys import PartyKey
 from treatyverify.records.ledger import Entry, Ledger, Record
 from treatyverify.records.verify import verify_ledger
 
@@ -468,11 +469,6 @@ def test_opening_an_empty_file_is_a_ledger_error(tmp_path: Path) -> None:
     _expect_ledger_error(path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="store.py runs PRAGMA journal_mode=WAL on every connection, before the schema "
-    "check, so a failed Ledger.open converts a foreign SQLite file to WAL mode",
-)
 def test_a_failed_open_leaves_a_foreign_sqlite_file_unchanged(tmp_path: Path) -> None:
     path = tmp_path / "other.db"
     connection = sqlite3.connect(path)
@@ -681,11 +677,6 @@ def test_record_from_json_needs_envelope_and_hex_signature() -> None:
             Record.from_json(document, where="document 0")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Ledger.import_records accepts a second ledger_open record (kind refused by "
-    "append_many and by verify_ledger), so one party can make every replica unverifiable",
-)
 def test_import_refuses_a_record_that_verification_would_reject(tmp_path: Path) -> None:
     replica, keys = new_ledger(tmp_path / "b.db")
     genesis = read_rows(tmp_path / "b.db")[0]
@@ -717,3 +708,95 @@ def test_import_refuses_a_record_that_verification_would_reject(tmp_path: Path) 
 def test_clock_in_helpers_matches_fixed_base() -> None:
     assert at(0) == datetime(2026, 1, 1, tzinfo=UTC)
     assert time_text(1.5) == "2026-01-01T00:00:01.500000Z"
+
+
+def _signed_document(
+    keys: dict[str, PartyKey], party: str, seq: int, prev: bytes, kind: str, body: dict[str, Any]
+) -> dict[str, Any]:
+    envelope = {
+        "v": 1,
+        "seq": seq,
+        "prev": prev.hex(),
+        "treaty": TREATY,
+        "kind": kind,
+        "party": party,
+        "key": keys[party].key_id,
+        "time": time_text(seq),
+        "ref": None,
+        "body": body,
+    }
+    return {
+        "envelope": envelope,
+        "signature": sign_record(keys[party], canonical_json(envelope)).hex(),
+    }
+
+
+def test_import_refuses_a_cosignature_of_a_hash_the_finding_lacks(tmp_path: Path) -> None:
+    replica, keys = new_ledger(tmp_path / "b.db")
+    finding = replica.append("finding", {"rule": "r"}, keys["ru"], time=at(1))
+    before = _snapshot(tmp_path / "b.db")
+    document = _signed_document(
+        keys, "us", 2, finding.hash, "cosign", {"target": 1, "target_hash": "ab" * 32}
+    )
+    try:
+        with pytest.raises(RecordRejectedError) as caught:
+            replica.import_records([Record.from_json(document, where="document 0")])
+        assert caught.value.where == "record 2"
+        assert "hash" in caught.value.message
+    finally:
+        verify_ledger(replica)
+        replica.close()
+    assert _snapshot(tmp_path / "b.db") == before
+
+
+def test_import_accepts_a_sound_cosignature(tmp_path: Path) -> None:
+    replica, keys = new_ledger(tmp_path / "b.db")
+    finding = replica.append("finding", {"rule": "r"}, keys["ru"], time=at(1))
+    document = _signed_document(
+        keys, "us", 2, finding.hash, "cosign", {"target": 1, "target_hash": finding.hash_hex}
+    )
+    assert replica.import_records([Record.from_json(document, where="document 0")]) == 1
+    verify_ledger(replica)
+    replica.close()
+
+
+def test_a_record_of_an_unknown_format_version_is_refused(tmp_path: Path) -> None:
+    replica, keys = new_ledger(tmp_path / "b.db")
+    genesis = read_rows(tmp_path / "b.db")[0]
+    document = _signed_document(keys, "ru", 1, genesis.hash, "declaration", {})
+    document["envelope"]["v"] = 2
+    with pytest.raises(InputError) as caught:
+        Record.from_json(document, where="document 3")
+    assert caught.value.where == "document 3"
+    assert "version 2" in caught.value.message
+    replica.close()
+
+
+def test_a_sqlite_file_in_rollback_mode_is_refused_before_connecting(tmp_path: Path) -> None:
+    path = tmp_path / "rollback.db"
+    connection = sqlite3.connect(path)
+    with connection:
+        connection.execute("CREATE TABLE ledger_meta (name TEXT PRIMARY KEY, value TEXT)")
+        connection.execute("INSERT INTO ledger_meta VALUES ('head_size', '0')")
+        connection.execute("INSERT INTO ledger_meta VALUES ('head_hash', '00')")
+    connection.close()
+    before = path.read_bytes()
+    with pytest.raises(LedgerError) as caught:
+        Ledger.open(path)
+    assert "WAL" in caught.value.message
+    assert path.read_bytes() == before
+    assert not Path(f"{path}-wal").exists()
+
+
+def test_a_reader_sees_the_last_commit_while_a_writer_holds_the_lock(tmp_path: Path) -> None:
+    ledger, keys = new_ledger(tmp_path / "a.db")
+    ledger.append("declaration", note_body(0), keys["ru"], time=at(1))
+    reader = Ledger.open(tmp_path / "a.db")
+    with ledger.store.write() as writer:
+        size, head = writer.head()
+        assert size == 2
+        # WAL readers take a snapshot; they do not wait for the writer's lock.
+        assert reader.size == 2
+        assert reader.get(1).hash == head
+    reader.close()
+    ledger.close()

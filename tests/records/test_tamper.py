@@ -131,11 +131,6 @@ def test_a_flipped_byte_inside_the_opening_body_names_record_0(
         assert verification_error(path).seq == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Ledger.__init__ lets the InputError of Record.from_stored escape when record 0 "
-    "is not valid JSON: a corrupt store gives an InputError, not LedgerError/VerificationError",
-)
 def test_a_structurally_corrupt_opening_record_is_a_ledger_or_verification_error(
     victim: Path,
 ) -> None:

@@ -248,7 +248,8 @@ def compute_outcome(
     """Recompute a draw from its records (opening, commitments, reveals).
 
     Only commitments made by the commit deadline and reveals that match them, made
-    after commitments closed and by the reveal deadline, count. Raises DrawError
+    after commitments closed (later in the ledger than every counted commitment) and
+    by the reveal deadline, count. Raises DrawError
     while a party may still reveal, or when nobody revealed.
     """
     opening = _opening(records, draw)
@@ -262,11 +263,14 @@ def compute_outcome(
     }
     all_committed_at = max((r.time for r in commits.values()), default=commit_by)
     closed_at = all_committed_at if set(commits) >= set(parties) else commit_by
+    # Ledger order decides, not timestamps alone: a reveal recorded before the last
+    # counted commitment could have been read by that committer, so it does not count.
+    last_commit_seq = max((r.seq for r in commits.values()), default=-1)
     revealed: dict[str, bytes] = {}
     for record in records:
         if record.kind != REVEAL_KIND or record.party not in commits:
             continue
-        if not closed_at <= record.time <= reveal_by:
+        if record.seq <= last_commit_seq or not closed_at <= record.time <= reveal_by:
             continue
         secret = bytes.fromhex(record.body["secret"])
         if (

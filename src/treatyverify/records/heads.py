@@ -123,6 +123,8 @@ def load_tree_head(path: Path) -> SignedTreeHead:
         document = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise InputError(f"cannot read the tree head: {exc.strerror}", where=str(path)) from None
+    except UnicodeDecodeError:
+        raise InputError("not a UTF-8 text file", where=str(path)) from None
     except json.JSONDecodeError as exc:
         raise InputError(f"not JSON (line {exc.lineno})", where=str(path)) from None
     return SignedTreeHead.from_json(document, where=str(path))

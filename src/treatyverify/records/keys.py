@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
@@ -195,7 +195,7 @@ def load_private_key(path: Path, party: str | None = None) -> PartyKey:
         ) from None
     try:
         private = serialization.load_pem_private_key(data, password=None)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, UnsupportedAlgorithm):
         raise SigningKeyError("not an unencrypted PEM private key", where=str(path)) from None
     if not isinstance(private, Ed25519PrivateKey):
         raise SigningKeyError("not an Ed25519 private key", where=str(path))

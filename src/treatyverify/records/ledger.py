@@ -194,6 +194,8 @@ def parse_envelope(content: bytes, *, where: str) -> dict[str, Any]:
             raise InputError(f"envelope field '{name}' has the wrong type", where=where)
     if envelope.get("ref") is not None and not isinstance(envelope["ref"], str):
         raise InputError("envelope field 'ref' has the wrong type", where=where)
+    if envelope["v"] != FORMAT_VERSION:
+        raise InputError(f"record format version {envelope['v']} is not supported", where=where)
     return envelope
 
 
@@ -214,17 +216,16 @@ class Ledger:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        genesis_row = store.get(0)
-        if genesis_row is None:
-            raise LedgerError("the ledger has no opening record", where=store.name)
-        self.genesis = Record.from_stored(genesis_row)
-        if self.genesis.kind != GENESIS_KIND:
-            raise LedgerError("record 0 is not a ledger_open record", where=store.name)
+        try:
+            self.genesis = _read_genesis(store)
+        except LedgerError:
+            store.close()
+            raise
         body = self.genesis.body
         self.treaty: str = self.genesis.treaty
-        self.spec_digest: str = str(body.get("spec_digest", ""))
+        self.spec_digest: str = body["spec_digest"]
         self.keys: dict[str, PublicPartyKey] = parse_party_keys(body, where="record 0")
-        self.consensus_parties: tuple[str, ...] = tuple(body.get("consensus_parties", ()))
+        self.consensus_parties: tuple[str, ...] = tuple(body["consensus_parties"])
 
     # Construction ---------------------------------------------------------------------
 
@@ -437,8 +438,11 @@ class Ledger:
                 raise RecordRejectedError(
                     f"belongs to treaty {record.treaty!r}, not {self.treaty!r}", where=where
                 )
+            if (record.kind == GENESIS_KIND) != (record.seq == 0):
+                raise RecordRejectedError("only record 0 opens the ledger", where=where)
             self._check_signature(record, where)
         appended = 0
+        fresh: list[Record] = []
         with self.store.write() as writer:
             size, head = writer.head()
             for record in records:
@@ -479,7 +483,26 @@ class Ledger:
                 )
                 size, head = size + 1, record.hash
                 appended += 1
+                fresh.append(record)
+            self._check_imported_semantics(writer, fresh)
         return appended
+
+    @staticmethod
+    def _check_imported_semantics(writer: Writer, fresh: Sequence[Record]) -> None:
+        """Refuse imported co-signatures, dissents and draw results the verifier rejects."""
+        # Imported here: the semantic checks build on this module.
+        from treatyverify.records.semantics import SEMANTIC_KINDS, first_semantic_problem
+
+        if not any(r.kind in SEMANTIC_KINDS for r in fresh):
+            return
+        first_new = fresh[0].seq
+        held = [
+            Record.from_stored(row)
+            for row in writer.rows_of_kinds(sorted(SEMANTIC_KINDS), first_new)
+        ]
+        problem = first_semantic_problem(held + [r for r in fresh if r.kind in SEMANTIC_KINDS])
+        if problem is not None and problem[0] >= first_new:
+            raise RecordRejectedError(problem[1], where=f"record {problem[0]}")
 
     def _check_signer(self, signer: PartyKey) -> None:
         pinned = self.keys.get(signer.party)
@@ -598,6 +621,27 @@ class Ledger:
         if not 0 < old_size <= len(hashes):
             raise InputError(f"old tree size must be between 1 and {len(hashes)}", where="old_size")
         return consistency_proof(old_size, hashes)
+
+
+def _read_genesis(store: Store) -> Record:
+    """Read and shape-check record 0; any defect is a LedgerError naming the store."""
+    row = store.get(0)
+    if row is None:
+        raise LedgerError("the ledger has no opening record", where=store.name)
+    try:
+        genesis = Record.from_stored(row)
+    except InputError as exc:
+        raise LedgerError(f"record 0 is unreadable: {exc.message}", where=store.name) from None
+    if genesis.kind != GENESIS_KIND or genesis.seq != 0:
+        raise LedgerError("record 0 is not a ledger_open record", where=store.name)
+    body = genesis.body
+    if not isinstance(body.get("spec_digest"), str):
+        raise LedgerError("record 0 has no specification digest", where=store.name)
+    parties = body.get("consensus_parties")
+    if not isinstance(parties, list) or not all(isinstance(p, str) for p in parties):
+        raise LedgerError("record 0 has no list of consensus parties", where=store.name)
+    parse_party_keys(body, where=f"{store.name}: record 0")
+    return genesis
 
 
 def parse_party_keys(body: Mapping[str, Any], *, where: str) -> dict[str, PublicPartyKey]:

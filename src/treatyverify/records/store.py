@@ -63,6 +63,8 @@ meta_table = Table(
     Column("value", Text, nullable=False),
 )
 
+WRITE_OPTION = "treatyverify_write"
+"""Execution option that marks a connection as a writer (SQLite: BEGIN IMMEDIATE)."""
 HEAD_SIZE = "head_size"
 HEAD_HASH = "head_hash"
 
@@ -92,12 +94,39 @@ def store_url(location: str | Path) -> str:
     return f"sqlite:///{Path(text).resolve()}"
 
 
+SQLITE_MAGIC = b"SQLite format 3\x00"
+SQLITE_HEADER_BYTES = 100
+WAL_FORMAT = 2
+"""File format version bytes 18 and 19 of a database in WAL mode (sqlite.org/fileformat.html)."""
+
+
+def _check_sqlite_header(path: Path, name: str) -> None:
+    """Refuse, before connecting, a file that cannot be a ledger this package made.
+
+    Every ledger is created in WAL mode, which SQLite records in the file header; so
+    an empty file, a non-SQLite file or a SQLite database in rollback-journal mode is
+    refused without any connection that could change it.
+    """
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(SQLITE_HEADER_BYTES)
+    except OSError as exc:
+        raise LedgerError(f"cannot read the ledger file: {exc.strerror}", where=name) from None
+    if not header:
+        raise LedgerError("the file is empty, not a ledger", where=name)
+    if len(header) < SQLITE_HEADER_BYTES or not header.startswith(SQLITE_MAGIC):
+        raise LedgerError("not a SQLite database file", where=name)
+    if header[18] != WAL_FORMAT or header[19] != WAL_FORMAT:
+        raise LedgerError("not a treatyverify ledger (the database is not in WAL mode)", where=name)
+
+
 def _configure_sqlite(engine: Engine) -> None:
     """Make pysqlite transactions explicit and exclusive for writers.
 
     Following SQLAlchemy's documented recipe for pysqlite, the driver's own
-    transaction handling is switched off and ``BEGIN IMMEDIATE`` is emitted, so that
-    two writers never both read the same chain head.
+    transaction handling is switched off and write transactions begin with
+    ``BEGIN IMMEDIATE``, so that two writers never both read the same chain head;
+    readers begin deferred and read a snapshot without waiting for a writer.
     """
 
     @event.listens_for(engine, "connect")
@@ -111,7 +140,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        writing = connection.get_execution_options().get(WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN DEFERRED")
 
 
 class Store:
@@ -137,6 +167,8 @@ class Store:
                 raise LedgerError(
                     "a file already exists here; refusing to overwrite it", where=self.name
                 )
+            if not create:
+                _check_sqlite_header(path, self.name)
             path.parent.mkdir(parents=True, exist_ok=True)
             self.engine = create_engine(self.url, poolclass=NullPool)
             _configure_sqlite(self.engine)
@@ -184,8 +216,10 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[Writer]:
         """Open one exclusive write transaction; all or nothing is committed."""
-        with self._guard("write to"), self.engine.begin() as connection:
-            yield Writer(connection, self.is_sqlite)
+        with self._guard("write to"), self.engine.connect() as connection:
+            connection.execution_options(**{WRITE_OPTION: True})
+            with connection.begin():
+                yield Writer(connection, self.is_sqlite)
 
     # Reading --------------------------------------------------------------------------
 
@@ -265,6 +299,15 @@ class Writer:
             records_table.c.ref.in_(list(refs)),
         )
         return {str(row[0]) for row in self.connection.execute(query)}
+
+    def rows_of_kinds(self, kinds: Sequence[str], stop: int) -> list[StoredRecord]:
+        """Rows of the given kinds before sequence number ``stop``, in order."""
+        query = (
+            select(records_table)
+            .where(records_table.c.kind.in_(list(kinds)), records_table.c.seq < stop)
+            .order_by(records_table.c.seq)
+        )
+        return [StoredRecord(*row) for row in self.connection.execute(query)]
 
     def put_meta(self, values: dict[str, str]) -> None:
         """Insert metadata entries (a new ledger)."""

@@ -16,7 +16,6 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from treatyverify.errors import InputError, VerificationError
-from treatyverify.records import consensus, draws
 from treatyverify.records.heads import SignedTreeHead
 from treatyverify.records.keys import PublicPartyKey
 from treatyverify.records.ledger import (
@@ -28,14 +27,9 @@ from treatyverify.records.ledger import (
     parse_envelope,
 )
 from treatyverify.records.merkle import MerkleAccumulator, leaf_hash
+from treatyverify.records.semantics import SEMANTIC_KINDS, first_semantic_problem
 
 __all__ = ["VerificationReport", "verify_ledger"]
-
-SEMANTIC_KINDS = frozenset(
-    consensus.CONSENSUS_KINDS
-    | {consensus.COSIGN_KIND, consensus.DISSENT_KIND}
-    | set(draws.DRAW_KINDS)
-)
 
 
 @dataclass
@@ -182,9 +176,11 @@ def _check_heads(
 ) -> int:
     """Check tree heads against the roots seen during the walk."""
     size = walker.accumulator.size
-    last_good = 0
+    good_sizes: list[int] = [0]
     for head in sorted(heads, key=lambda h: h.tree_size):
         label = f"the tree head of size {head.tree_size} signed by {head.party} at {head.time}"
+        if head.tree_size < 1:
+            raise VerificationError(f"{label} covers no record", where="tree head")
         if head.treaty != ledger.treaty:
             raise VerificationError(f"{label} is for treaty {head.treaty!r}", where="tree head")
         if not head.verify_signature(ledger.keys):
@@ -198,14 +194,17 @@ def _check_heads(
                 seq=size,
             )
         if roots[head.tree_size] != head.root:
-            first, last = last_good, head.tree_size - 1
+            # The history matched every good head of a smaller size, so the rewrite lies
+            # after the largest of them (two heads of one size form a split view).
+            first = max(s for s in good_sizes if s < head.tree_size)
+            last = head.tree_size - 1
             if first == last:
                 raise VerificationError(f"rewritten after {label} was signed", seq=first)
             raise VerificationError(
                 f"history differs from {label}: a record from {first} to {last} was rewritten",
                 where=f"records {first}-{last}",
             )
-        last_good = head.tree_size
+        good_sizes.append(head.tree_size)
     return len(heads)
 
 
@@ -264,7 +263,9 @@ def verify_ledger(
     if meta["head_hash"] != walker.prev_hex:
         raise VerificationError("the chain head does not name the last record", seq=expected - 1)
     heads_checked = _check_heads(ledger, walker, heads, roots)
-    _check_semantics(walker.semantic)
+    problem = first_semantic_problem(walker.semantic)
+    if problem is not None:
+        raise VerificationError(problem[1], seq=problem[0])
     return VerificationReport(
         ledger.treaty,
         expected,
@@ -272,13 +273,3 @@ def verify_ledger(
         dict(sorted(walker.kinds.items())),
         heads_checked,
     )
-
-
-def _check_semantics(records: Sequence[Record]) -> None:
-    targets = {r.seq: r for r in records if r.kind in consensus.CONSENSUS_KINDS}
-    positions = [r for r in records if r.kind in (consensus.COSIGN_KIND, consensus.DISSENT_KIND)]
-    problem = consensus.check_positions(targets, positions)
-    if problem is None:
-        problem = draws.check_draw_results([r for r in records if r.kind in draws.DRAW_KINDS])
-    if problem is not None:
-        raise VerificationError(problem[1], seq=problem[0])
