@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -73,7 +72,7 @@ def test_declaration_of_an_unknown_schedule_is_refused() -> None:
 
 def test_record_placeholder_is_independent_of_the_ledger() -> None:
     # The finding's basis is taken from the record it is given, not recomputed.
-    other = replace(FAKE_RECORD, seq=9)
+    other = FAKE_RECORD._replace(seq=9)
     spec = load_treaty("new-start")
     findings = evaluate_limits(spec, {"ru": (other, decl(("deployed-icbm", "a", 1)))})
     assert {f.body("new-start")["basis"][0]["seq"] for f in findings} == {9}

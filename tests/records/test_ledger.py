@@ -800,3 +800,26 @@ def test_a_reader_sees_the_last_commit_while_a_writer_holds_the_lock(tmp_path: P
         assert reader.get(1).hash == head
     reader.close()
     ledger.close()
+
+
+@pytest.mark.parametrize(
+    ("entry", "field"),
+    [
+        (Entry("declar\ud800ation", {"i": 1}), "kind"),
+        (Entry("declaration", {"i": 1}, ref="r-\udfff"), "ref"),
+        (Entry("declaration", {"bad": "\ud800"}), "$.bad"),
+    ],
+)
+def test_a_lone_surrogate_in_an_entry_is_refused_naming_it(
+    tmp_path: Path, entry: Entry, field: str
+) -> None:
+    path = tmp_path / "ledger.db"
+    ledger, keys = new_ledger(path)
+    ledger.close()
+    before = _snapshot(path)
+    with Ledger.open(path) as ledger:
+        good = Entry("declaration", {"i": 0})
+        with pytest.raises(InputError) as caught:
+            ledger.append_many([good, entry], keys["us"], time=at(1))
+        assert caught.value.where == f"entry 1: {field}"
+    assert _snapshot(path) == before

@@ -77,15 +77,15 @@ def init_command(
     missing = [p.id for p in spec.parties if p.id not in keyring]
     if missing:
         raise SigningKeyError(f"no public key for {', '.join(missing)}", where=str(keys))
-    created = Ledger.create(
+    with Ledger.create(
         ledger_location(ledger),
         treaty=spec.id,
         spec_digest=spec.digest(),
         keys=keyring,
         consensus_parties=spec.consensus_parties(),
         opener=read_key(key),
-    )
-    _print_record(created.genesis, as_json)
+    ) as created:
+        _print_record(created.genesis, as_json)
 
 
 @app.command("declare")

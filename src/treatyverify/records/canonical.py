@@ -56,8 +56,10 @@ __all__ = [
     "MAX_EXACT_INTEGER",
     "CanonicalError",
     "canonical_bytes",
+    "canonical_string",
     "is_canonical",
     "parse_canonical",
+    "parse_exactly_canonical",
 ]
 
 #: Largest integer magnitude written as a JSON integer. IEEE 754 binary64 has a 53-bit
@@ -160,6 +162,20 @@ def canonical_bytes(value: object) -> bytes:
         if error is None:  # not a problem with the value: let the original through
             raise
         raise error from None
+
+
+def canonical_string(text: str, *, where: str) -> bytes:
+    """Return the RFC 8785 encoding of one JSON string, quotes included, as UTF-8.
+
+    The same bytes as ``canonical_bytes(text)``, for building a record envelope
+    around a body encoded once. ``where`` names the field in an error.
+    """
+    if type(text) is not str:
+        raise CanonicalError(f"expected a string, not {_type_name(text)}", where=where)
+    try:
+        return _quote(text).encode("utf-8")
+    except UnicodeEncodeError:
+        raise CanonicalError("a string holds a lone surrogate", where=where) from None
 
 
 class _UnfitError(Exception):
@@ -486,6 +502,34 @@ def parse_canonical(data: bytes) -> object:
     except RecursionError:
         raise CanonicalError("nesting is too deep", where=_TEXT) from None
     return value
+
+
+def parse_exactly_canonical(data: bytes) -> object:
+    """Parse bytes that must be exactly the RFC 8785 encoding of their value.
+
+    The fast way to read stored records: the C parser reads the text and the value
+    is encoded again; equal bytes prove the text canonical, which implies every
+    check of :func:`parse_canonical` (a repeated name, a non-finite or inexact
+    number or a lone surrogate cannot survive the round trip unchanged).
+
+    Raises
+    ------
+    CanonicalError
+        The error :func:`parse_canonical` gives, or, for well-formed JSON written
+        differently (whitespace, member order, escapes, number form), that the
+        bytes are not canonical.
+    """
+    try:
+        value = json.loads(data.decode("utf-8"))
+        if canonical_bytes(value) == data:
+            return value
+    except (ValueError, RecursionError, InputError):
+        pass  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+    parse_canonical(data)  # raises the precise error when there is one
+    raise CanonicalError(
+        "the bytes are not the canonical (RFC 8785) encoding of the value they hold",
+        where=_TEXT,
+    )
 
 
 def is_canonical(data: bytes) -> bool:

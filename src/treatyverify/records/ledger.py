@@ -14,10 +14,12 @@ party's public key and the parties whose co-signatures adopt a finding.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
+
+from sqlalchemy.exc import IntegrityError
 
 from treatyverify.errors import (
     InputError,
@@ -26,7 +28,13 @@ from treatyverify.errors import (
     SigningKeyError,
     UnknownNameError,
 )
-from treatyverify.records.canonical import canonical_bytes, parse_canonical
+from treatyverify.records.canonical import (
+    CanonicalError,
+    canonical_bytes,
+    canonical_string,
+    parse_canonical,
+    parse_exactly_canonical,
+)
 from treatyverify.records.keys import PartyKey, PublicPartyKey
 from treatyverify.records.merkle import (
     consistency_proof,
@@ -77,9 +85,8 @@ def parse_time(text: str, *, where: str = "time") -> datetime:
     return moment.astimezone(UTC)
 
 
-@dataclass(frozen=True)
-class Record:
-    """A signed ledger record, parsed.
+class Record(NamedTuple):
+    """A signed ledger record, parsed (immutable).
 
     Attributes
     ----------
@@ -107,9 +114,15 @@ class Record:
     time: str
     ref: str | None
     body: dict[str, Any]
-    content: bytes = field(repr=False)
-    signature: bytes = field(repr=False)
-    hash: bytes = field(repr=False)
+    content: bytes
+    signature: bytes
+    hash: bytes
+
+    def __repr__(self) -> str:
+        return (
+            f"Record(seq={self.seq}, kind={self.kind!r}, party={self.party!r}, "
+            f"hash={self.hash_hex})"
+        )
 
     @property
     def hash_hex(self) -> str:
@@ -165,34 +178,41 @@ class Record:
         )
 
 
+_ENVELOPE_TYPES: tuple[tuple[str, type], ...] = (
+    ("v", int),
+    ("seq", int),
+    ("prev", str),
+    ("treaty", str),
+    ("kind", str),
+    ("party", str),
+    ("key", str),
+    ("time", str),
+    ("body", dict),
+)
+
+
 def parse_envelope(content: bytes, *, where: str) -> dict[str, Any]:
-    """Parse and type-check a record envelope; raise InputError naming ``where``."""
+    """Parse and type-check a record envelope; raise InputError naming ``where``.
+
+    The content must be exactly canonical (RFC 8785), as every record is written.
+    """
     try:
-        envelope = parse_canonical(content)
+        envelope = parse_exactly_canonical(content)
     except InputError as exc:
         raise InputError(f"content is not valid JSON ({exc.message})", where=where) from None
-    if not isinstance(envelope, dict):
+    if type(envelope) is not dict:
         raise InputError("content is not a JSON object", where=where)
-    missing = ENVELOPE_FIELDS - {"ref"} - envelope.keys()
-    extra = envelope.keys() - ENVELOPE_FIELDS
-    if missing or extra:
-        names = ", ".join(sorted(missing | extra))
-        raise InputError(f"envelope fields missing or unknown: {names}", where=where)
-    expected = {
-        "v": int,
-        "seq": int,
-        "prev": str,
-        "treaty": str,
-        "kind": str,
-        "party": str,
-        "key": str,
-        "time": str,
-        "body": dict,
-    }
-    for name, kind in expected.items():
-        if not isinstance(envelope[name], kind) or isinstance(envelope[name], bool):
+    if envelope.keys() != ENVELOPE_FIELDS:
+        missing = ENVELOPE_FIELDS - {"ref"} - envelope.keys()
+        extra = envelope.keys() - ENVELOPE_FIELDS
+        if missing or extra:
+            names = ", ".join(sorted(missing | extra))
+            raise InputError(f"envelope fields missing or unknown: {names}", where=where)
+    for name, kind in _ENVELOPE_TYPES:
+        if type(envelope[name]) is not kind:
             raise InputError(f"envelope field '{name}' has the wrong type", where=where)
-    if envelope.get("ref") is not None and not isinstance(envelope["ref"], str):
+    ref = envelope.get("ref")
+    if ref is not None and type(ref) is not str:
         raise InputError("envelope field 'ref' has the wrong type", where=where)
     if envelope["v"] != FORMAT_VERSION:
         raise InputError(f"record format version {envelope['v']} is not supported", where=where)
@@ -206,6 +226,60 @@ class Entry:
     kind: str
     body: Mapping[str, Any]
     ref: str | None = None
+
+
+class _Prepared(NamedTuple):
+    """An entry checked and ready to sign, with the canonical bytes of its parts."""
+
+    kind: str
+    ref: str | None
+    body: dict[str, Any]
+    body_json: bytes
+    kind_json: bytes
+    ref_json: bytes
+
+
+class _EnvelopeFields:
+    """Builds the canonical envelope of records that share treaty, signer and time.
+
+    The body is encoded once, by :func:`canonical_bytes`, and the envelope is put
+    together around it with its members in RFC 8785 order (``body``, ``key``,
+    ``kind``, ``party``, ``prev``, ``ref``, ``seq``, ``time``, ``treaty``, ``v``),
+    byte for byte what ``canonical_bytes`` gives for the whole envelope (tested).
+    """
+
+    __slots__ = ("_after_body", "_after_prev", "_party")
+
+    def __init__(self, treaty: str, party: str, key_id: str, time: str) -> None:
+        self._after_body = b',"key":' + canonical_string(key_id, where="key") + b',"kind":'
+        self._after_prev = (
+            b',"time":'
+            + canonical_string(time, where="time")
+            + b',"treaty":'
+            + canonical_string(treaty, where="treaty")
+            + b',"v":'
+            + str(FORMAT_VERSION).encode()
+            + b"}"
+        )
+        self._party = b',"party":' + canonical_string(party, where="party") + b',"prev":"'
+
+    def content(self, seq: int, prev_hex: str, entry: _Prepared) -> bytes:
+        """The canonical content of record ``seq``."""
+        return b"".join(
+            (
+                b'{"body":',
+                entry.body_json,
+                self._after_body,
+                entry.kind_json,
+                self._party,
+                prev_hex.encode(),
+                b'","ref":',
+                entry.ref_json,
+                b',"seq":',
+                str(seq).encode(),
+                self._after_prev,
+            )
+        )
 
 
 class Ledger:
@@ -371,38 +445,25 @@ class Ledger:
         self._check_signer(signer)
         when = format_time(time or datetime.now(UTC))
         prepared = [self._prepare(entry, index) for index, entry in enumerate(entries)]
+        self._check_batch_refs(prepared)
+        fixed = _EnvelopeFields(self.treaty, signer.party, signer.key_id, when)
         with self.store.write() as writer:
             size, head = writer.head()
             self._check_order(writer, size, when)
-            self._check_refs(writer, signer.party, prepared)
             rows: list[StoredRecord] = []
             records: list[Record] = []
-            for offset, (kind, ref, body) in enumerate(prepared):
+            for seq, entry in enumerate(prepared, start=size):
+                kind, ref = entry.kind, entry.ref
                 prev_hex = head.hex()
-                content = canonical_bytes(
-                    {
-                        "v": FORMAT_VERSION,
-                        "seq": size + offset,
-                        "prev": prev_hex,
-                        "treaty": self.treaty,
-                        "kind": kind,
-                        "party": signer.party,
-                        "key": signer.key_id,
-                        "time": when,
-                        "ref": ref,
-                        "body": body,
-                    }
-                )
+                content = fixed.content(seq, prev_hex, entry)
                 signature = signer.sign(RECORD_DOMAIN + content)
                 head = leaf_hash(content + signature)
                 rows.append(
-                    StoredRecord(
-                        size + offset, content, signature, head, kind, signer.party, when, ref
-                    )
+                    StoredRecord(seq, content, signature, head, kind, signer.party, when, ref)
                 )
                 records.append(
                     Record(
-                        size + offset,
+                        seq,
                         prev_hex,
                         self.treaty,
                         kind,
@@ -410,13 +471,17 @@ class Ledger:
                         signer.key_id,
                         when,
                         ref,
-                        body,
+                        entry.body,
                         content,
                         signature,
                         head,
                     )
                 )
-            writer.append(rows)
+            try:
+                writer.append(rows)
+            except IntegrityError:
+                self._raise_duplicate(writer, signer.party, prepared, size)
+                raise
         return records
 
     def import_records(self, records: Sequence[Record]) -> int:
@@ -534,15 +599,23 @@ class Ledger:
             raise RecordRejectedError("the signature does not verify", where=where)
 
     @staticmethod
-    def _prepare(entry: Entry, index: int) -> tuple[str, str | None, dict[str, Any]]:
+    def _prepare(entry: Entry, index: int) -> _Prepared:
+        """Check an entry and encode its body once (the envelope is built around it)."""
         where = f"entry {index}"
         if not entry.kind or not isinstance(entry.kind, str) or entry.kind == GENESIS_KIND:
             raise InputError(f"invalid record kind {entry.kind!r}", where=where)
-        if entry.ref is not None and not (0 < len(entry.ref) <= MAX_REF_LENGTH):
+        if entry.ref is not None and not (
+            isinstance(entry.ref, str) and 0 < len(entry.ref) <= MAX_REF_LENGTH
+        ):
             raise InputError(f"a reference has 1 to {MAX_REF_LENGTH} characters", where=where)
         body = dict(entry.body)
-        canonical_bytes(body)  # validates the body once, naming the bad path
-        return entry.kind, entry.ref, body
+        try:
+            body_json = canonical_bytes(body)
+            kind_json = canonical_string(entry.kind, where="kind")
+            ref_json = b"null" if entry.ref is None else canonical_string(entry.ref, where="ref")
+        except CanonicalError as exc:
+            raise CanonicalError(exc.message, where=f"{where}: {exc.where}") from None
+        return _Prepared(entry.kind, entry.ref, body, body_json, kind_json, ref_json)
 
     @staticmethod
     def _check_order(writer: Writer, size: int, when: str) -> None:
@@ -554,12 +627,9 @@ class Ledger:
             )
 
     @staticmethod
-    def _check_refs(
-        writer: Writer, party: str, prepared: Sequence[tuple[str, str | None, dict[str, Any]]]
-    ) -> None:
+    def _check_batch_refs(prepared: Sequence[_Prepared]) -> None:
         seen: set[tuple[str, str]] = set()
-        by_kind: dict[str, list[str]] = {}
-        for kind, ref, _body in prepared:
+        for kind, ref, *_encoded in prepared:
             if ref is None:
                 continue
             if (kind, ref) in seen:
@@ -567,9 +637,18 @@ class Ledger:
                     f"duplicate reference {ref!r} in one batch", where=f"{kind} {ref}"
                 )
             seen.add((kind, ref))
-            by_kind.setdefault(kind, []).append(ref)
-        for kind, refs in by_kind.items():
-            taken = writer.existing_refs(party, kind, refs)
+
+    @staticmethod
+    def _raise_duplicate(
+        writer: Writer, party: str, prepared: Sequence[_Prepared], size: int
+    ) -> None:
+        """After the store refused a batch, name the reference the party had used."""
+        by_kind: dict[str, list[str]] = {}
+        for kind, ref, *_encoded in prepared:
+            if ref is not None:
+                by_kind.setdefault(kind, []).append(ref)
+        for kind, refs in sorted(by_kind.items()):
+            taken = writer.existing_refs(party, kind, refs, before=size)
             if taken:
                 ref = sorted(taken)[0]
                 raise RecordRejectedError(
