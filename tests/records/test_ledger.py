@@ -823,3 +823,14 @@ def test_a_lone_surrogate_in_an_entry_is_refused_naming_it(
             ledger.append_many([good, entry], keys["us"], time=at(1))
         assert caught.value.where == f"entry 1: {field}"
     assert _snapshot(path) == before
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["nosuchdialect://auditor:s3cret-pw@db.example/ledger", "sqlite+nosuchdriver://u:s3cret-pw@/x"],
+)
+def test_a_store_url_error_never_shows_the_password(url: str) -> None:
+    with pytest.raises(LedgerError) as caught:
+        Ledger.open(url)
+    assert "s3cret-pw" not in str(caught.value)
+    assert "\n" not in str(caught.value)

@@ -17,9 +17,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NamedTuple
-
-from sqlalchemy.exc import IntegrityError
+from typing import Any, NamedTuple, NoReturn
 
 from treatyverify.errors import (
     InputError,
@@ -42,7 +40,7 @@ from treatyverify.records.merkle import (
     leaf_hash,
     root_from_leaf_hashes,
 )
-from treatyverify.records.store import Store, StoredRecord, Writer
+from treatyverify.records.store import DuplicateRowError, Store, StoredRecord, Writer
 
 __all__ = [
     "FORMAT_VERSION",
@@ -446,6 +444,15 @@ class Ledger:
         when = format_time(time or datetime.now(UTC))
         prepared = [self._prepare(entry, index) for index, entry in enumerate(entries)]
         self._check_batch_refs(prepared)
+        try:
+            return self._sign_and_write(prepared, signer, when)
+        except DuplicateRowError:  # rolled back; name the duplicate
+            self._raise_duplicate(signer.party, prepared)
+
+    def _sign_and_write(
+        self, prepared: Sequence[_Prepared], signer: PartyKey, when: str
+    ) -> list[Record]:
+        """Sign the prepared entries in order and write them in one transaction."""
         fixed = _EnvelopeFields(self.treaty, signer.party, signer.key_id, when)
         with self.store.write() as writer:
             size, head = writer.head()
@@ -477,11 +484,7 @@ class Ledger:
                         head,
                     )
                 )
-            try:
-                writer.append(rows)
-            except IntegrityError:
-                self._raise_duplicate(writer, signer.party, prepared, size)
-                raise
+            writer.append(rows)
         return records
 
     def import_records(self, records: Sequence[Record]) -> int:
@@ -638,23 +641,25 @@ class Ledger:
                 )
             seen.add((kind, ref))
 
-    @staticmethod
-    def _raise_duplicate(
-        writer: Writer, party: str, prepared: Sequence[_Prepared], size: int
-    ) -> None:
+    def _raise_duplicate(self, party: str, prepared: Sequence[_Prepared]) -> NoReturn:
         """After the store refused a batch, name the reference the party had used."""
         by_kind: dict[str, list[str]] = {}
         for kind, ref, *_encoded in prepared:
             if ref is not None:
                 by_kind.setdefault(kind, []).append(ref)
         for kind, refs in sorted(by_kind.items()):
-            taken = writer.existing_refs(party, kind, refs, before=size)
+            taken = self.store.committed_refs(party, kind, refs)
             if taken:
                 ref = sorted(taken)[0]
                 raise RecordRejectedError(
                     f"duplicate: party {party} already submitted {kind} {ref!r}",
                     where=f"{kind} {ref}",
                 )
+        raise LedgerError(
+            "the store refused the records (a uniqueness constraint) but no earlier "
+            "record holds their references; another writer may have just added them",
+            where=self.store.name,
+        )
 
     # Reading --------------------------------------------------------------------------
 

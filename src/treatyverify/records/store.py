@@ -32,11 +32,12 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, SQLAlchemyError
 
 from treatyverify.errors import LedgerError
 
-__all__ = ["Store", "StoredRecord", "Writer", "store_url"]
+__all__ = ["DuplicateRowError", "Store", "StoredRecord", "Writer", "store_url"]
 
 metadata = MetaData()
 
@@ -73,6 +74,10 @@ HEAD_SIZE = "head_size"
 HEAD_HASH = "head_hash"
 
 
+class DuplicateRowError(LedgerError):
+    """The store refused rows that repeat a unique key; the transaction is undone."""
+
+
 class StoredRecord(NamedTuple):
     """One row of the record table, exactly as stored (a tuple in column order)."""
 
@@ -101,6 +106,17 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 SQLITE_HEADER_BYTES = 100
 WAL_FORMAT = 2
 """File format version bytes 18 and 19 of a database in WAL mode (sqlite.org/fileformat.html)."""
+
+
+def _display_name(location: str | Path) -> str:
+    """How errors name the store: the path, or the URL with any password masked."""
+    text = str(location)
+    if "://" not in text:
+        return text
+    try:
+        return make_url(text).render_as_string(hide_password=True)
+    except ArgumentError:
+        return text.split("://", 1)[0] + "://(unreadable URL)"
 
 
 def _check_sqlite_header(path: Path, name: str) -> None:
@@ -160,7 +176,7 @@ class Store:
 
     def __init__(self, location: str | Path, *, create: bool = False) -> None:
         self.url = store_url(location)
-        self.name = str(location)
+        self.name = _display_name(location)
         self.is_sqlite = self.url.startswith("sqlite")
         if self.is_sqlite:
             path = Path(self.url.removeprefix("sqlite:///"))
@@ -176,7 +192,8 @@ class Store:
             self.engine = create_engine(self.url)
             _configure_sqlite(self.engine)
         else:
-            self.engine = create_engine(self.url, pool_pre_ping=True)
+            with self._guard("open"):
+                self.engine = create_engine(self.url, pool_pre_ping=True)
         try:
             with self._guard("open"):
                 if create:
@@ -266,6 +283,15 @@ class Store:
         with self._guard("read"), self.engine.connect() as connection:
             return [bytes(row[0]) for row in connection.execute(query)]
 
+    def committed_refs(self, party: str, kind: str, refs: Sequence[str]) -> set[str]:
+        """Which of ``refs`` party ``party`` has used for ``kind`` in committed records.
+
+        Read on a connection of its own, so it works after a failed statement has
+        spoiled a write transaction (PostgreSQL refuses any query in it after that).
+        """
+        with self._guard("read"), self.engine.connect() as connection:
+            return Writer(connection, self.is_sqlite).existing_refs(party, kind, refs)
+
 
 class Writer:
     """Operations inside one write transaction (see :meth:`Store.write`)."""
@@ -296,14 +322,8 @@ class Writer:
         value = self.connection.execute(query).scalar_one_or_none()
         return None if value is None else str(value)
 
-    def existing_refs(
-        self, party: str, kind: str, refs: Sequence[str], before: int | None = None
-    ) -> set[str]:
-        """Return which of ``refs`` party ``party`` has used for ``kind``.
-
-        ``before`` limits the search to records with a lower sequence number (those
-        committed before a batch that is being written).
-        """
+    def existing_refs(self, party: str, kind: str, refs: Sequence[str]) -> set[str]:
+        """Return which of ``refs`` party ``party`` has used for ``kind``."""
         if not refs:
             return set()
         query = select(records_table.c.ref).where(
@@ -311,8 +331,6 @@ class Writer:
             records_table.c.kind == kind,
             records_table.c.ref.in_(list(refs)),
         )
-        if before is not None:
-            query = query.where(records_table.c.seq < before)
         return {str(row[0]) for row in self.connection.execute(query)}
 
     def rows_of_kinds(self, kinds: Sequence[str], stop: int) -> list[StoredRecord]:
@@ -335,16 +353,21 @@ class Writer:
 
         Raises
         ------
-        sqlalchemy.exc.IntegrityError
-            A row repeats a sequence number or a party's (kind, reference); nothing
-            of the transaction is kept once the caller lets the error through.
+        DuplicateRowError
+            A row repeats a sequence number or a party's (kind, reference). Raised
+            out of :meth:`Store.write`, it rolls the whole transaction back.
         """
-        if self.is_sqlite:
-            # The driver takes the rows as they are (tuples in column order), which
-            # spares the per-value processing of a Core insert on the hot path.
-            self.connection.exec_driver_sql(SQLITE_INSERT, list(rows))
-        else:
-            self.connection.execute(insert(records_table), [r._asdict() for r in rows])
+        try:
+            if self.is_sqlite:
+                # The driver takes the rows as they are (tuples in column order), which
+                # spares the per-value processing of a Core insert on the hot path.
+                self.connection.exec_driver_sql(SQLITE_INSERT, list(rows))
+            else:
+                self.connection.execute(insert(records_table), [r._asdict() for r in rows])
+        except IntegrityError:
+            raise DuplicateRowError(
+                "a record repeats a sequence number or a party's reference", where="records"
+            ) from None
         last = rows[-1]
         self.set_head(last.seq + 1, last.hash)
 
