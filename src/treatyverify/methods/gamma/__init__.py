@@ -1,0 +1,1 @@
+"""Gamma spectrometry: spectra, calibration, peaks and attributes."""

@@ -1,0 +1,1 @@
+"""Passive neutron multiplicity counting: the point model and simulated pulse trains."""
