@@ -1,0 +1,1 @@
+"""The information barrier: sensitive measurements in, declared outputs out, nothing else."""

@@ -1,0 +1,163 @@
+"""The information barrier: runs a treaty's methods on sensitive data, releases verdicts.
+
+The barrier holds the sensitive inputs of one item (:class:`SensitiveData`), runs
+exactly the methods the treaty specification lists for the item's class, and lets out
+of each only the outputs the specification declares in ``reveals`` (usually one
+boolean, ``pass``). What leaves is a :class:`Release`: the method, the hash of its
+code, a salted commitment to the inputs, and the declared outputs. A method that
+fails releases the status ``error`` with a reason from a fixed vocabulary; its
+exception text, which could quote the data, is discarded. Nothing here logs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from treatyverify.errors import InputError
+from treatyverify.methods.infobarrier.registry import MethodRegistry, OutputValue
+from treatyverify.methods.infobarrier.sensitive import SensitiveData
+from treatyverify.records.keys import PartyKey
+from treatyverify.records.ledger import Ledger, Record
+from treatyverify.treaty.models import MethodSpec, TreatySpec
+
+__all__ = [
+    "RELEASE_KIND",
+    "InformationBarrier",
+    "Release",
+    "record_releases",
+]
+
+RELEASE_KIND = "measurement_result"
+MISSING_INPUT = "missing-input"
+METHOD_FAILED = "method-failed"
+OUTPUT_MISSING = "declared-output-not-computed"
+OUTPUT_INVALID = "output-not-a-scalar"
+
+
+@dataclass(frozen=True)
+class Release:
+    """What one method lets out of the barrier for one item.
+
+    Attributes
+    ----------
+    method_id
+        The method's id in the treaty specification (e.g. ``"pu-isotopic-ratio"``).
+    method
+        The plugin name (e.g. ``"gamma.pu240-pu239-ratio"``).
+    code_hash
+        SHA-256 of the plugin's module source.
+    input_commitment
+        Salted SHA-256 commitment to the item's sensitive inputs.
+    status
+        ``"ok"``, or ``"error"`` when the method could not decide.
+    outputs
+        The declared outputs, exactly the names in the specification's ``reveals``
+        (empty on error).
+    reason
+        On error, one of a fixed set of reasons; never text from the data.
+    """
+
+    method_id: str
+    method: str
+    code_hash: str
+    input_commitment: str
+    status: str
+    outputs: dict[str, OutputValue]
+    reason: str | None = None
+
+    def to_body(self) -> dict[str, Any]:
+        """The JSON form held in a ledger record."""
+        body: dict[str, Any] = {
+            "method_id": self.method_id,
+            "method": self.method,
+            "code_hash": self.code_hash,
+            "input_commitment": self.input_commitment,
+            "status": self.status,
+            "outputs": dict(sorted(self.outputs.items())),
+        }
+        if self.reason is not None:
+            body["reason"] = self.reason
+        return body
+
+
+class InformationBarrier:
+    """Runs the methods a treaty lists for an item class, behind the barrier.
+
+    Parameters
+    ----------
+    spec
+        The treaty specification; its ``methods`` for ``item_class`` decide what runs
+        and what may be revealed.
+    item_class
+        The declared class of the item presented.
+    registry
+        The method implementations.
+    """
+
+    def __init__(self, spec: TreatySpec, item_class: str, registry: MethodRegistry) -> None:
+        self.spec = spec
+        self.item_class = item_class
+        self.methods: tuple[MethodSpec, ...] = spec.methods_for(item_class)
+        self.registry = registry
+        for method in self.methods:
+            plugin = registry.get(method.method)
+            undeclared = set(method.reveals) - plugin.outputs
+            if undeclared:
+                raise InputError(
+                    f"the treaty reveals {', '.join(sorted(undeclared))}, which method "
+                    f"{method.method} does not compute",
+                    where=f"{spec.id}: methods.{method.id}.reveals",
+                )
+
+    def evaluate(self, data: SensitiveData) -> list[Release]:
+        """Run every listed method on ``data``; return the releases, in spec order."""
+        commitment = data.commitment()
+        return [self._run(method, data, commitment) for method in self.methods]
+
+    def _run(self, method: MethodSpec, data: SensitiveData, commitment: str) -> Release:
+        plugin = self.registry.get(method.method)
+
+        def failed(reason: str) -> Release:
+            return Release(
+                method.id, plugin.name, plugin.code_hash, commitment, "error", {}, reason
+            )
+
+        if any(name not in data for name in plugin.inputs):
+            return failed(MISSING_INPUT)
+        try:
+            produced = dict(plugin.run(data, method))
+        except Exception:  # the text could quote sensitive data: discard it
+            return failed(METHOD_FAILED)
+        released: dict[str, OutputValue] = {}
+        for name in method.reveals:
+            if name not in produced:
+                return failed(OUTPUT_MISSING)
+            value = produced[name]
+            if not isinstance(value, bool | int | float | str):
+                return failed(OUTPUT_INVALID)
+            released[name] = value
+        return Release(method.id, plugin.name, plugin.code_hash, commitment, "ok", released)
+
+
+def record_releases(
+    ledger: Ledger,
+    signer: PartyKey,
+    *,
+    item: str,
+    item_class: str,
+    releases: Sequence[Release],
+    ref: str | None = None,
+    time: datetime | None = None,
+) -> Record:
+    """Append one signed ``measurement_result`` record holding the releases of an item."""
+    if not releases:
+        raise InputError("no releases to record", where=f"item {item}")
+    body = {
+        "item": item,
+        "item_class": item_class,
+        "releases": [release.to_body() for release in releases],
+    }
+    return ledger.append(RELEASE_KIND, body, signer, ref=ref, time=time)

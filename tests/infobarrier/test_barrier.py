@@ -1,0 +1,244 @@
+"""The information barrier releases only what the treaty declares, and nothing leaks.
+
+The methods here are test plugins with transparent rules (ratio below a threshold,
+mass above one) so that every released value can be checked by hand; the real gamma
+and neutron methods plug into the same registry.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import inspect
+import json
+import pickle
+import sys
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from treatyverify.errors import InputError, UnknownNameError
+from treatyverify.methods.infobarrier.barrier import (
+    RELEASE_KIND,
+    InformationBarrier,
+    record_releases,
+)
+from treatyverify.methods.infobarrier.registry import MethodPlugin, MethodRegistry, OutputValue
+from treatyverify.methods.infobarrier.sensitive import SensitiveData
+from treatyverify.records.keys import generate_party_key
+from treatyverify.records.ledger import Ledger
+from treatyverify.records.verify import verify_ledger
+from treatyverify.treaty.loader import load_treaty
+from treatyverify.treaty.models import MethodSpec
+
+SPEC = load_treaty("warhead-dismantlement")
+ITEM_CLASS = "warhead-in-container"
+SECRET_RATIO = 0.0587321
+SECRET_MASS_KG = 3.14159
+
+
+def _ratio(data: SensitiveData, method: MethodSpec) -> Mapping[str, OutputValue]:
+    ratio = float(data["isotopics"]["ratio"])
+    return {"pass": ratio < method.number("max_ratio"), "ratio": ratio}
+
+
+def _mass(data: SensitiveData, method: MethodSpec) -> Mapping[str, OutputValue]:
+    mass = float(data["neutron"]["mass_kg"])
+    return {"pass": mass >= method.number("min_mass_kg"), "mass_kg": mass}
+
+
+def _presence(data: SensitiveData, method: MethodSpec) -> Mapping[str, OutputValue]:
+    counts = data["spectrum"]
+    return {"pass": float(counts.sum()) > 0.0}
+
+
+def _age(data: SensitiveData, method: MethodSpec) -> Mapping[str, OutputValue]:
+    return {"pass": float(data["isotopics"]["age_years"]) >= method.number("min_age_years")}
+
+
+def _oxide(data: SensitiveData, method: MethodSpec) -> Mapping[str, OutputValue]:
+    raise ValueError(f"oxide line fit failed at ratio {data['isotopics']['ratio']}")
+
+
+def _identifier(data: SensitiveData, method: MethodSpec) -> Mapping[str, OutputValue]:
+    return {"identifier-match": data["tag"] == "TAG-0001"}
+
+
+def registry() -> MethodRegistry:
+    methods = MethodRegistry()
+    methods.register(
+        MethodPlugin("gamma.pu-presence", ("spectrum",), frozenset({"pass"}), _presence)
+    )
+    methods.register(
+        MethodPlugin(
+            "gamma.pu240-pu239-ratio", ("isotopics",), frozenset({"pass", "ratio"}), _ratio
+        )
+    )
+    methods.register(
+        MethodPlugin(
+            "neutron.multiplicity-mass", ("neutron",), frozenset({"pass", "mass_kg"}), _mass
+        )
+    )
+    methods.register(MethodPlugin("gamma.pu-age", ("isotopics",), frozenset({"pass"}), _age))
+    methods.register(
+        MethodPlugin("gamma.oxide-absence", ("isotopics",), frozenset({"pass"}), _oxide)
+    )
+    methods.register(
+        MethodPlugin("unique-identifier", ("tag",), frozenset({"identifier-match"}), _identifier)
+    )
+    return methods
+
+
+def item(salt: bytes = bytes(32), **changes: object) -> SensitiveData:
+    values: dict[str, object] = {
+        "spectrum": np.arange(16, dtype=np.float64),
+        "isotopics": {"ratio": SECRET_RATIO, "age_years": 25.0},
+        "neutron": {"mass_kg": SECRET_MASS_KG},
+        "tag": "TAG-0001",
+    }
+    values.update(changes)
+    return SensitiveData(values, salt=salt)
+
+
+def test_only_the_declared_outputs_leave_the_barrier() -> None:
+    releases = InformationBarrier(SPEC, ITEM_CLASS, registry()).evaluate(item())
+    by_id = {r.method_id: r for r in releases}
+    assert [r.method_id for r in releases] == [m.id for m in SPEC.methods_for(ITEM_CLASS)]
+    # max_ratio 0.1 and min_mass_kg 0.5 come from the specification.
+    assert by_id["pu-isotopic-ratio"].outputs == {"pass": True}
+    assert by_id["pu-mass"].outputs == {"pass": True}
+    assert by_id["pu-age"].outputs == {"pass": True}
+    assert by_id["uid-warhead-container"].outputs == {"identifier-match": True}
+    for release in releases:
+        assert set(release.outputs) <= set(
+            next(m for m in SPEC.methods if m.id == release.method_id).reveals
+        )
+
+
+def test_a_failing_item_fails_by_the_thresholds_of_the_specification() -> None:
+    data = item(isotopics={"ratio": 0.12, "age_years": 3.0}, neutron={"mass_kg": 0.4})
+    by_id = {
+        r.method_id: r for r in InformationBarrier(SPEC, ITEM_CLASS, registry()).evaluate(data)
+    }
+    assert by_id["pu-isotopic-ratio"].outputs == {"pass": False}
+    assert by_id["pu-mass"].outputs == {"pass": False}
+    assert by_id["pu-age"].outputs == {"pass": False}
+
+
+def test_a_method_error_releases_a_fixed_reason_and_no_text() -> None:
+    releases = InformationBarrier(SPEC, ITEM_CLASS, registry()).evaluate(item())
+    oxide = next(r for r in releases if r.method_id == "oxide-absence")
+    assert oxide.status == "error"
+    assert oxide.reason == "method-failed"
+    assert oxide.outputs == {}
+    text = json.dumps([r.to_body() for r in releases])
+    for secret in (str(SECRET_RATIO), str(SECRET_MASS_KG), "0.0587", "3.1415"):
+        assert secret not in text
+
+
+def test_a_missing_input_is_an_error_release() -> None:
+    data = SensitiveData({"spectrum": np.ones(4), "isotopics": {"ratio": 0.05, "age_years": 20.0}})
+    by_id = {
+        r.method_id: r for r in InformationBarrier(SPEC, ITEM_CLASS, registry()).evaluate(data)
+    }
+    assert by_id["pu-mass"].status == "error"
+    assert by_id["pu-mass"].reason == "missing-input"
+    assert by_id["pu-isotopic-ratio"].status == "ok"
+
+
+def test_sensitive_data_shows_no_values_and_cannot_be_pickled_or_copied() -> None:
+    data = item()
+    for text in (repr(data), str(data), f"{data}", f"{data!r}"):
+        assert "0.0587" not in text and "3.14" not in text and "TAG-0001" not in text
+        assert "withheld" in text
+    with pytest.raises(TypeError):
+        pickle.dumps(data)
+    with pytest.raises(TypeError):
+        copy.copy(data)
+    with pytest.raises(TypeError):
+        copy.deepcopy(data)
+    with pytest.raises(InputError) as caught:
+        data["absent"]
+    assert "0.0587" not in str(caught.value)
+
+
+def test_the_input_commitment_binds_data_and_salt() -> None:
+    base = item().commitment()
+    assert item().commitment() == base
+    assert item(salt=bytes([1]) * 32).commitment() != base
+    assert item(tag="TAG-0002").commitment() != base
+    assert item(spectrum=np.arange(16, dtype=np.float32)).commitment() != base
+    assert (
+        SensitiveData({"a": 1}).commitment() != SensitiveData({"a": 1}).commitment()
+    )  # fresh salts
+    # Independent recomputation for a one-input item.
+    salt = bytes(range(32))
+    value = SensitiveData({"n": 7}, salt=salt).commitment()
+    expected = hashlib.sha256(
+        b"treatyverify/barrier-input/v1\x00"
+        + salt
+        + b"n\x00"
+        + b"s"
+        + (1).to_bytes(8, "big")
+        + b"7"
+    ).hexdigest()
+    assert value == expected
+
+
+def test_a_treaty_revealing_what_a_method_cannot_compute_is_refused() -> None:
+    methods = MethodRegistry()
+    for plugin in registry().names():
+        source = registry().get(plugin)
+        outputs = frozenset({"ratio"}) if plugin == "gamma.pu240-pu239-ratio" else source.outputs
+        methods.register(MethodPlugin(plugin, source.inputs, outputs, source.run))
+    with pytest.raises(InputError) as caught:
+        InformationBarrier(SPEC, ITEM_CLASS, methods)
+    assert caught.value.where == "warhead-dismantlement: methods.pu-isotopic-ratio.reveals"
+
+
+def test_an_unimplemented_method_is_named() -> None:
+    methods = MethodRegistry()
+    with pytest.raises(UnknownNameError) as caught:
+        InformationBarrier(SPEC, ITEM_CLASS, methods)
+    assert "gamma.pu-presence" in str(caught.value)
+
+
+def test_registering_a_method_twice_is_refused() -> None:
+    methods = registry()
+    with pytest.raises(InputError):
+        methods.register(MethodPlugin("gamma.pu-age", ("isotopics",), frozenset({"pass"}), _age))
+
+
+def test_releases_become_a_signed_record_naming_the_code(tmp_path: Path) -> None:
+    keys = {party.id: generate_party_key(party.id) for party in SPEC.parties}
+    ledger = Ledger.create(
+        tmp_path / "ledger.db",
+        treaty=SPEC.id,
+        spec_digest=SPEC.digest(),
+        keys={p: k.public for p, k in keys.items()},
+        consensus_parties=SPEC.consensus_parties(),
+        opener=keys["host"],
+        time=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    releases = InformationBarrier(SPEC, ITEM_CLASS, registry()).evaluate(item())
+    record = record_releases(
+        ledger,
+        keys["inspector-1"],
+        item="W-17",
+        item_class=ITEM_CLASS,
+        releases=releases,
+        ref="W-17",
+    )
+    assert record.kind == RELEASE_KIND
+    module_source = inspect.getsource(sys.modules[__name__])
+    assert (
+        record.body["releases"][1]["code_hash"]
+        == hashlib.sha256(module_source.encode()).hexdigest()
+    )
+    stored = json.dumps(ledger.get(record.seq).body)
+    assert str(SECRET_RATIO) not in stored and str(SECRET_MASS_KG) not in stored
+    verify_ledger(ledger)
+    ledger.close()
