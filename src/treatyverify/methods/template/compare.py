@@ -100,9 +100,7 @@ def merge_bins(
     return np.add.reduceat(template, starts), np.add.reduceat(candidate, starts)
 
 
-def _deviance(
-    template: NDArray[np.float64], candidate: NDArray[np.float64], share: float
-) -> float:
+def _deviance(template: NDArray[np.float64], candidate: NDArray[np.float64], share: float) -> float:
     total = template + candidate
     with np.errstate(divide="ignore", invalid="ignore"):
         c_term = np.where(candidate > 0, candidate * np.log(candidate / (total * share)), 0.0)
@@ -153,8 +151,7 @@ def compare_spectra(
     c_counts = np.asarray(candidate.counts, dtype=np.float64)
     if t_counts.shape != c_counts.shape or t_counts.ndim != 1:
         raise InputError(
-            f"template and candidate differ in channel count ({t_counts.size} and "
-            f"{c_counts.size})",
+            f"template and candidate differ in channel count ({t_counts.size} and {c_counts.size})",
             where="candidate",
         )
     for name, counts, live in (
@@ -169,9 +166,7 @@ def compare_spectra(
         t_counts, c_counts = t_counts[channels], c_counts[channels]
     t_binned, c_binned = merge_bins(t_counts, c_counts, min_counts)
     if t_binned.size < 2:
-        raise InputError(
-            "too few counts to compare: fewer than two merged bins", where="candidate"
-        )
+        raise InputError("too few counts to compare: fewer than two merged bins", where="candidate")
     share = candidate.live_time_s / (candidate.live_time_s + template.live_time_s)
     statistic = _deviance(t_binned, c_binned, share)
     if monte_carlo > 0:
