@@ -39,11 +39,11 @@ def test_identical_spectra_give_zero_deviance_and_pass() -> None:
 
 def test_deviance_matches_a_hand_computation() -> None:
     # Two bins, equal live times (p = 1/2). Bin 1: T=30, C=10, n=40, expected 20 each.
-    # Bin 2: T=5, C=15, n=20, expected 10 each.
-    # G = 2 [10 ln(10/20) + 30 ln(30/20) + 15 ln(15/10) + 5 ln(5/10)]
-    expected = 2 * (
-        10 * math.log(0.5) + 30 * math.log(1.5) + 15 * math.log(1.5) + 5 * math.log(0.5)
-    )
+    # Bin 2: T=5, C=15, n=20, expected 10 each. Each bin's deviance is divided by
+    # Williams' factor q = 1 + (1/p + 1/(1-p) - 1) / (6 n) = 1 + 3 / (6 n).
+    bin_1 = 2 * (10 * math.log(0.5) + 30 * math.log(1.5)) / (1 + 3 / 240)
+    bin_2 = 2 * (15 * math.log(1.5) + 5 * math.log(0.5)) / (1 + 3 / 120)
+    expected = bin_1 + bin_2
     template = Counted(np.array([30.0, 5.0]), 60.0)
     candidate = Counted(np.array([10.0, 15.0]), 60.0)
     result = compare_spectra(template, candidate, false_alarm_probability=0.05, min_counts=1)
@@ -84,6 +84,20 @@ def test_false_alarm_rate_matches_the_threshold(ratio: float) -> None:
         result = compare_spectra(template, candidate, false_alarm_probability=alpha)
         failures += not result.passed
     # Binomial standard deviation of the rate over 1500 trials is 0.0056; allow 3.5 sigma.
+    assert abs(failures / trials - alpha) < 3.5 * math.sqrt(alpha * (1 - alpha) / trials)
+
+
+def test_false_alarm_rate_holds_at_a_count_per_channel() -> None:
+    # 4096 channels of one count each: merged bins of about 20 counts, where the
+    # uncorrected deviance would fail genuine items about twice as often as allowed.
+    rng = np.random.default_rng(31)
+    rate = np.full(4096, 0.5)
+    alpha, trials = 0.05, 600
+    failures = 0
+    for _ in range(trials):
+        template = Counted(rng.poisson(rate).astype(np.float64), 1.0)
+        candidate = Counted(rng.poisson(rate).astype(np.float64), 1.0)
+        failures += not compare_spectra(template, candidate, false_alarm_probability=alpha).passed
     assert abs(failures / trials - alpha) < 3.5 * math.sqrt(alpha * (1 - alpha) / trials)
 
 

@@ -15,7 +15,10 @@ from __future__ import annotations
 import io
 import os
 import re
+import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -212,13 +215,38 @@ def _read(file: Path) -> Any:
 
     spec_file = SpecUtils.SpecFile()
     try:
-        spec_file.loadFile(str(file), SpecUtils.ParserType.Auto, file.name)
+        with _native_output_silenced():
+            spec_file.loadFile(str(file), SpecUtils.ParserType.Auto, file.name)
     except Exception as exc:
         raise InputError(
             "not a gamma spectrum file SpecUtils can read (unknown format, truncated or corrupt)",
             where=where,
         ) from exc
     return spec_file
+
+
+@contextmanager
+def _native_output_silenced() -> Iterator[None]:
+    """Discard what SpecUtils' C++ code prints to the process's stdout and stderr.
+
+    While it tries one format after another, SpecUtils prints lines such as
+    "Failed CNF: ..." straight to file descriptors 1 and 2, past Python's streams;
+    they would interleave with a command's output. Errors reach the caller as
+    exceptions anyway. The descriptors are restored however the block ends.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    sink = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(sink, 1)
+        os.dup2(sink, 2)
+        yield
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for descriptor in (*saved, sink):
+            os.close(descriptor)
 
 
 def _check_complete(data: bytes, where: str) -> None:

@@ -11,7 +11,8 @@ probability ``p = t_C / (t_C + t_T)``. The test statistic is the likelihood-rati
 
 which needs no model of the spectrum's shape (Cash, ApJ 228 (1979) 939; Baker and
 Cousins, NIM 221 (1984) 437, for the deviance of Poisson counts). Bins are merged
-until each holds at least ``min_counts`` counts in both spectra together, and the
+until each holds at least ``min_counts`` counts in both spectra together; each bin's
+term is divided by Williams' correction factor (see :func:`_deviance`), and the
 p-value comes from the chi-square distribution with one degree of freedom per bin, or,
 on request, from a conditional Monte Carlo of the null hypothesis (binomial draws of
 each bin's split), which is exact for any count level.
@@ -53,7 +54,8 @@ class TemplateComparison:
     Attributes
     ----------
     statistic
-        The deviance G over the merged bins.
+        The deviance G over the merged bins, each bin's term divided by its Williams
+        correction factor.
     bins
         Number of merged bins (degrees of freedom of the chi-square approximation).
     p_value
@@ -101,11 +103,21 @@ def merge_bins(
 
 
 def _deviance(template: NDArray[np.float64], candidate: NDArray[np.float64], share: float) -> float:
+    """Sum over bins of the deviance, each bin divided by its Williams correction.
+
+    For one bin of ``n`` counts split with probability ``p``, the expected deviance is
+    ``1 + (1/p + 1/(1 - p) - 1) / (6 n)`` rather than 1 (Williams, Biometrika 63
+    (1976) 33). Over a thousand bins of twenty counts that excess would shift the
+    statistic by half a standard deviation and double the false-alarm rate, so each
+    bin's term is divided by its own factor before the chi-square comparison.
+    """
     total = template + candidate
     with np.errstate(divide="ignore", invalid="ignore"):
         c_term = np.where(candidate > 0, candidate * np.log(candidate / (total * share)), 0.0)
         t_term = np.where(template > 0, template * np.log(template / (total * (1.0 - share))), 0.0)
-    return float(2.0 * np.sum(c_term + t_term))
+        williams = 1.0 + (1.0 / share + 1.0 / (1.0 - share) - 1.0) / (6.0 * total)
+    terms = np.where(total > 0, 2.0 * (c_term + t_term) / williams, 0.0)
+    return float(np.sum(terms))
 
 
 def compare_spectra(
