@@ -1,0 +1,153 @@
+"""The catalog of verification methods the information barrier can run.
+
+:func:`default_registry` registers one :class:`MethodPlugin` for every method name in
+the shipped treaty specifications that treatyverify implements:
+
+========================== ======================= ==================================
+method                     inputs                  treaty parameter (threshold)
+========================== ======================= ==================================
+gamma.pu-presence          gamma                   min_significance_sigma
+gamma.pu240-pu239-ratio    gamma                   max_ratio
+gamma.pu-age               gamma                   min_age_years
+gamma.oxide-absence        gamma                   max_oxide_significance_sigma
+gamma.u-enrichment         gamma                   min_enrichment
+gamma.symmetry             positions               false_alarm_probability
+neutron.multiplicity-mass  neutron                 min_mass_kg
+template.spectrum-match    template, candidate     false_alarm_probability
+========================== ======================= ==================================
+
+Inputs: ``gamma`` is a :class:`GammaMeasurement`, ``positions`` a sequence of them
+(one per detector position), ``neutron`` a :class:`MultiplicityMeasurement`,
+``template`` and ``candidate`` spectra (:class:`Spectrum`).
+
+Every threshold comes from the method's parameters in the treaty specification
+(:meth:`MethodSpec.number`); a missing one is the :class:`SpecError` naming the treaty
+and the field, never a default. Each plugin computes ``pass`` and its physics value
+(``ratio``, ``mass_kg``, ...); the barrier releases only those the treaty lists in
+``reveals``.
+
+Not implemented here: ``unique-identifier`` (tags and seals), ``accountancy.mass-balance``
+(material accountancy), ``visual-count`` and ``visual-count.reentry-vehicles``
+(inspections counted by inspectors, not measured behind a barrier).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from treatyverify.errors import InputError
+from treatyverify.methods.gamma.attributes import (
+    GammaMeasurement,
+    oxide_absence,
+    pu240_pu239_ratio,
+    pu_age,
+    pu_presence,
+    symmetry,
+    u_enrichment,
+)
+from treatyverify.methods.gamma.spectrum import Spectrum
+from treatyverify.methods.infobarrier.registry import MethodPlugin, MethodRegistry, OutputValue
+from treatyverify.methods.infobarrier.sensitive import SensitiveData
+from treatyverify.methods.neutron.attribute import MultiplicityMeasurement, pu_mass_attribute
+from treatyverify.methods.template.compare import compare_spectra
+from treatyverify.treaty.models import MethodSpec
+
+__all__ = ["NOT_IMPLEMENTED", "default_registry"]
+
+NOT_IMPLEMENTED: frozenset[str] = frozenset(
+    {
+        "unique-identifier",
+        "accountancy.mass-balance",
+        "visual-count",
+        "visual-count.reentry-vehicles",
+    }
+)
+"""Method names used in the shipped treaties that have no plugin here."""
+
+Outputs = Mapping[str, OutputValue]
+
+
+def _gamma(data: SensitiveData, name: str = "gamma") -> GammaMeasurement:
+    value = data[name]
+    if not isinstance(value, GammaMeasurement):
+        raise InputError("must be a GammaMeasurement", where=name)
+    return value
+
+
+def _presence(data: SensitiveData, method: MethodSpec) -> Outputs:
+    result = pu_presence(
+        _gamma(data), min_significance_sigma=method.number("min_significance_sigma")
+    )
+    return {"pass": result.passed, "significance_sigma": result.significance_sigma}
+
+
+def _ratio(data: SensitiveData, method: MethodSpec) -> Outputs:
+    result = pu240_pu239_ratio(_gamma(data), max_ratio=method.number("max_ratio"))
+    return {"pass": result.passed, "ratio": result.ratio}
+
+
+def _age(data: SensitiveData, method: MethodSpec) -> Outputs:
+    result = pu_age(_gamma(data), min_age_years=method.number("min_age_years"))
+    return {"pass": result.passed, "age_years": result.age_years}
+
+
+def _oxide(data: SensitiveData, method: MethodSpec) -> Outputs:
+    result = oxide_absence(
+        _gamma(data),
+        max_oxide_significance_sigma=method.number("max_oxide_significance_sigma"),
+    )
+    return {"pass": result.passed, "significance_sigma": result.significance_sigma}
+
+
+def _enrichment(data: SensitiveData, method: MethodSpec) -> Outputs:
+    result = u_enrichment(_gamma(data), min_enrichment=method.number("min_enrichment"))
+    return {"pass": result.passed, "enrichment": result.enrichment}
+
+
+def _symmetry(data: SensitiveData, method: MethodSpec) -> Outputs:
+    positions = data["positions"]
+    if not isinstance(positions, Sequence) or not all(
+        isinstance(p, GammaMeasurement) for p in positions
+    ):
+        raise InputError("must be a sequence of GammaMeasurement", where="positions")
+    result = symmetry(positions, false_alarm_probability=method.number("false_alarm_probability"))
+    return {"pass": result.passed, "p_value": result.p_value}
+
+
+def _mass(data: SensitiveData, method: MethodSpec) -> Outputs:
+    neutron = data["neutron"]
+    if not isinstance(neutron, MultiplicityMeasurement):
+        raise InputError("must be a MultiplicityMeasurement", where="neutron")
+    result = pu_mass_attribute(neutron, min_mass_kg=method.number("min_mass_kg"))
+    return {"pass": result.passed, "mass_kg": result.mass_kg}
+
+
+def _template(data: SensitiveData, method: MethodSpec) -> Outputs:
+    template, candidate = data["template"], data["candidate"]
+    for name, value in (("template", template), ("candidate", candidate)):
+        if not isinstance(value, Spectrum):
+            raise InputError("must be a Spectrum", where=name)
+    result = compare_spectra(
+        template,
+        candidate,
+        false_alarm_probability=method.number("false_alarm_probability"),
+    )
+    return {"pass": result.passed, "p_value": result.p_value}
+
+
+def default_registry() -> MethodRegistry:
+    """A registry holding every implemented method (see the module docstring)."""
+    registry = MethodRegistry()
+    plugins = (
+        ("gamma.pu-presence", ("gamma",), {"pass", "significance_sigma"}, _presence),
+        ("gamma.pu240-pu239-ratio", ("gamma",), {"pass", "ratio"}, _ratio),
+        ("gamma.pu-age", ("gamma",), {"pass", "age_years"}, _age),
+        ("gamma.oxide-absence", ("gamma",), {"pass", "significance_sigma"}, _oxide),
+        ("gamma.u-enrichment", ("gamma",), {"pass", "enrichment"}, _enrichment),
+        ("gamma.symmetry", ("positions",), {"pass", "p_value"}, _symmetry),
+        ("neutron.multiplicity-mass", ("neutron",), {"pass", "mass_kg"}, _mass),
+        ("template.spectrum-match", ("template", "candidate"), {"pass", "p_value"}, _template),
+    )
+    for name, inputs, outputs, run in plugins:
+        registry.register(MethodPlugin(name, inputs, frozenset(outputs), run))
+    return registry
