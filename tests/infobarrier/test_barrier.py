@@ -242,3 +242,15 @@ def test_releases_become_a_signed_record_naming_the_code(tmp_path: Path) -> None
     assert str(SECRET_RATIO) not in stored and str(SECRET_MASS_KG) not in stored
     verify_ledger(ledger)
     ledger.close()
+
+
+def test_a_subset_of_the_methods_can_run() -> None:
+    methods = MethodRegistry()
+    source = registry()
+    methods.register(source.get("gamma.pu240-pu239-ratio"))
+    barrier = InformationBarrier(SPEC, ITEM_CLASS, methods, method_ids=["pu-isotopic-ratio"])
+    releases = barrier.evaluate(item())
+    assert [r.method_id for r in releases] == ["pu-isotopic-ratio"]
+    with pytest.raises(UnknownNameError) as caught:
+        InformationBarrier(SPEC, ITEM_CLASS, methods, method_ids=["no-such-method"])
+    assert "no-such-method" in str(caught.value)

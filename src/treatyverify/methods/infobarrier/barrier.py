@@ -11,12 +11,12 @@ exception text, which could quote the data, is discarded. Nothing here logs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from treatyverify.errors import InputError
+from treatyverify.errors import InputError, UnknownNameError
 from treatyverify.methods.infobarrier.registry import MethodRegistry, OutputValue
 from treatyverify.methods.infobarrier.sensitive import SensitiveData
 from treatyverify.records.keys import PartyKey
@@ -95,12 +95,32 @@ class InformationBarrier:
         The declared class of the item presented.
     registry
         The method implementations.
+    method_ids
+        Run only these of the treaty's methods for the class (for example the gamma
+        attributes of a station that measures nothing else); all of them by default.
+        An id the treaty does not list for the class is an error.
     """
 
-    def __init__(self, spec: TreatySpec, item_class: str, registry: MethodRegistry) -> None:
+    def __init__(
+        self,
+        spec: TreatySpec,
+        item_class: str,
+        registry: MethodRegistry,
+        method_ids: Collection[str] | None = None,
+    ) -> None:
         self.spec = spec
         self.item_class = item_class
-        self.methods: tuple[MethodSpec, ...] = spec.methods_for(item_class)
+        listed = spec.methods_for(item_class)
+        if method_ids is not None:
+            unknown = set(method_ids) - {m.id for m in listed}
+            if unknown:
+                raise UnknownNameError(
+                    f"the treaty lists no method {', '.join(sorted(unknown))} for item class "
+                    f"{item_class} (methods: {', '.join(m.id for m in listed)})",
+                    where=f"{spec.id}: methods",
+                )
+            listed = tuple(m for m in listed if m.id in set(method_ids))
+        self.methods: tuple[MethodSpec, ...] = listed
         self.registry = registry
         for method in self.methods:
             plugin = registry.get(method.method)
