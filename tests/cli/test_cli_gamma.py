@@ -138,3 +138,103 @@ def test_template_compare_needs_a_treaty_with_a_template_method(tmp_path: Path) 
     template = synthetic(tmp_path / "template.n42", seed=8)
     code, _out, err = run("template", "compare", str(template), str(template), "-t", "new-start")
     assert code == 2 and "template.spectrum-match" in err
+
+
+@pytest.fixture(scope="module")
+def plutonium_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from treatyverify.methods.gamma.simulate import HPGE_COAXIAL, simulate_item
+
+    spectrum = simulate_item(
+        "weapon-grade-pu",
+        mass_kg=4.0,
+        detector=HPGE_COAXIAL,
+        live_time_s=1800.0,
+        distance_cm=100.0,
+        shielding=[("Fe", 2.0)],
+        rng=np.random.default_rng(21),
+    )
+    path = tmp_path_factory.mktemp("pu") / "item.n42"
+    write_n42(spectrum, path)
+    return path
+
+
+def test_gamma_attributes_release_only_pass(plutonium_file: Path) -> None:
+    code, out, err = run(
+        "gamma",
+        "attributes",
+        str(plutonium_file),
+        "-t",
+        "warhead-dismantlement",
+        "-c",
+        "warhead-in-container",
+        "--json",
+    )
+    assert code == 0, err
+    releases = json.loads(out)["releases"]
+    assert [r["method_id"] for r in releases] == [
+        "pu-presence",
+        "pu-isotopic-ratio",
+        "pu-age",
+        "oxide-absence",
+    ]
+    for release in releases:
+        assert release["status"] == "ok"
+        assert release["outputs"] == {"pass": True}
+    assert '"ratio"' not in out and "age_years" not in out and "0.06" not in out
+
+
+def test_gamma_attributes_are_recorded_in_the_ledger(plutonium_file: Path, tmp_path: Path) -> None:
+    from treatyverify.records.keys import generate_party_key, write_key_pair
+    from treatyverify.records.ledger import Ledger
+    from treatyverify.records.verify import verify_ledger
+    from treatyverify.treaty import load_treaty
+
+    spec = load_treaty("warhead-dismantlement")
+    keys = {p.id: generate_party_key(p.id) for p in spec.parties}
+    write_key_pair(keys["inspector-1"], tmp_path)
+    ledger_path = tmp_path / "ledger.sqlite"
+    Ledger.create(
+        ledger_path,
+        treaty=spec.id,
+        spec_digest=spec.digest(),
+        keys={p: k.public for p, k in keys.items()},
+        consensus_parties=spec.consensus_parties(),
+        opener=keys["host"],
+    ).close()
+    code, _out, err = run(
+        "gamma",
+        "attributes",
+        str(plutonium_file),
+        "-t",
+        "warhead-dismantlement",
+        "-c",
+        "warhead-in-container",
+        "--record",
+        "W-0007",
+        "--key",
+        str(tmp_path / "inspector-1.key"),
+        "--ledger",
+        str(ledger_path),
+    )
+    assert code == 0, err
+    with Ledger.open(ledger_path) as ledger:
+        record = ledger.get(1)
+        assert record.kind == "measurement_result"
+        assert record.body["item"] == "W-0007"
+        assert {r["outputs"]["pass"] for r in record.body["releases"]} == {True}
+        verify_ledger(ledger)
+
+
+def test_gamma_attributes_for_a_class_without_gamma_methods_is_refused(
+    plutonium_file: Path,
+) -> None:
+    code, _out, err = run(
+        "gamma",
+        "attributes",
+        str(plutonium_file),
+        "-t",
+        "warhead-dismantlement",
+        "-c",
+        "fissile-material-in-container",
+    )
+    assert code == 2 and "no gamma attribute" in err

@@ -118,3 +118,57 @@ def test_unknown_nuclide_named() -> None:
 def test_no_line_near_energy() -> None:
     with pytest.raises(UnknownNameError, match="Cs-137"):
         line("Cs-137", 1000.0)
+
+
+# Rows of the LNHB Lara files (repository copies named in gamma_lines.yaml), as
+# (energy keV, energy unc, intensity %, intensity unc %), copied from the files:
+# Pu-239.lara.txt (KRI 2007), Am-241_@00.lara.txt (KRI 2009), U-237.lara.txt (KRI 2009),
+# Pu-241.lara.txt (KRI 2006), Ba-133_@00.lara.txt (KRI 2015).
+LARA_ROWS = [
+    ("Pu-239", 332.845, 0.005, 0.000488, 0.000008),
+    ("Pu-239", 380.191, 0.006, 0.000302, 0.000004),
+    ("Pu-239", 382.75, 0.05, 0.000256, 0.000004),
+    ("Pu-239", 451.481, 0.010, 0.000187, 0.000003),
+    ("Pu-239", 639.99, 0.10, 0.00000846, 0.00000020),
+    ("Pu-239", 652.05, 0.02, 0.00000663, 0.00000020),
+    ("Am-241", 641.32, 0.04, 0.00000704, 0.00000010),
+    ("Am-241", 652.73, 0.02, 0.0000376, 0.0000009),
+    ("Am-241", 679.79, 0.02, 0.00000331, 0.00000008),
+    ("Am-241", 688.72, 0.04, 0.0000323, 0.0000006),
+    ("Am-241", 208.005, 0.023, 0.000786, 0.000009),
+    ("U-237", 164.61, 0.02, 1.86, 0.03),
+    ("U-237", 267.556, 0.012, 0.721, 0.010),
+    ("U-237", 332.376, 0.016, 1.199, 0.016),
+    ("U-237", 335.38, 0.04, 0.0958, 0.0022),
+    ("Pu-241", 103.680, 0.005, 0.000103, 0.000002),
+    ("Pu-241", 159.96, 0.02, 0.00000645, 0.00000009),
+    ("Ba-133", 53.1622, 0.0018, 2.14, 0.06),
+    ("Ba-133", 79.6142, 0.0019, 2.63, 0.19),
+    ("Ba-133", 160.6121, 0.0016, 0.638, 0.006),
+    ("Ba-133", 223.2368, 0.0013, 0.450, 0.005),
+]
+
+
+@pytest.mark.parametrize(("name", "energy", "energy_unc", "intensity", "intensity_unc"), LARA_ROWS)
+def test_added_lines_match_lara_rows(
+    name: str, energy: float, energy_unc: float, intensity: float, intensity_unc: float
+) -> None:
+    ln = line(name, energy, tolerance_kev=1e-6)
+    assert ln.energy_unc_kev == energy_unc
+    assert ln.intensity_percent == intensity
+    assert ln.intensity_unc_percent == intensity_unc
+
+
+def test_pu239_table_has_every_line_above_1e5_percent_from_120_to_770_kev() -> None:
+    # Lara Pu-239 lists 42 gamma lines with I >= 1e-5 % and a stated uncertainty between
+    # 120 and 770 keV (the 345.00 keV row, 0.00005 % without uncertainty, is left out).
+    energies = [
+        ln.energy_kev
+        for ln in nuclide("Pu-239").lines
+        if 120 <= ln.energy_kev <= 770 and ln.intensity_percent >= 1e-5
+    ]
+    assert len(energies) == 42
+    assert all(
+        any(abs(e - x) < 1e-9 for x in energies)
+        for e in (332.845, 336.113, 380.191, 382.75, 451.481, 645.94)
+    )

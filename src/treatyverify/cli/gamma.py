@@ -9,11 +9,25 @@ from pathlib import Path
 import numpy as np
 import typer
 
-from treatyverify.cli.common import App, JsonOption, console, emit_json, print_table
+from treatyverify.cli.common import (
+    App,
+    JsonOption,
+    LedgerOption,
+    console,
+    emit_json,
+    open_ledger,
+    print_table,
+    read_key,
+)
 from treatyverify.errors import InputError
+from treatyverify.methods.catalog import default_registry
 from treatyverify.methods.gamma.identify import IdentifiedPeak, identify_lines
 from treatyverify.methods.gamma.io import load_spectrum
+from treatyverify.methods.gamma.resolution import measurement_from_spectrum
 from treatyverify.methods.gamma.spectrum import Spectrum
+from treatyverify.methods.infobarrier.barrier import InformationBarrier, record_releases
+from treatyverify.methods.infobarrier.sensitive import SensitiveData
+from treatyverify.treaty import load_treaty
 
 app = App(help="Gamma spectra: show a file and the lines it holds.", no_args_is_help=True)
 
@@ -86,6 +100,95 @@ def show_command(
     )
     if png is not None:
         console.print(f"Plot written to {png}")
+
+
+@app.command("attributes")
+def attributes_command(
+    file: Path = typer.Argument(..., help="Spectrum file of the item (calibrated)."),
+    treaty: str = typer.Option(..., "--treaty", "-t", help="Treaty id or YAML file."),
+    item_class: str = typer.Option(..., "--item-class", "-c", help="Declared item class."),
+    fwhm_noise_kev: float | None = typer.Option(
+        None, "--fwhm-noise-kev", help="Instrument resolution: constant term a (keV)."
+    ),
+    fwhm_fano_kev: float | None = typer.Option(
+        None,
+        "--fwhm-fano-kev",
+        help="Instrument resolution: statistical term c in FWHM^2 = a^2 + c E (keV). "
+        "Without both terms the resolution is measured on the spectrum.",
+    ),
+    all_outputs: bool = typer.Option(
+        False,
+        "--all-outputs",
+        help="Also print the physics values (ratio, age, ...). Only for data that are not "
+        "sensitive: by default only what the treaty reveals is printed.",
+    ),
+    record: str | None = typer.Option(
+        None, "--record", help="Append the releases to the ledger as this item's record."
+    ),
+    key: Path | None = typer.Option(None, "--key", "-k", help="Signing key for --record."),
+    ledger: str | None = LedgerOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Run the treaty's gamma attributes for an item class behind the information barrier."""
+    spec = load_treaty(treaty)
+    registry = default_registry()
+    gamma_methods = [
+        m.id
+        for m in spec.methods_for(item_class)
+        if m.method.startswith("gamma.") and m.method in registry.names()
+    ]
+    if not gamma_methods:
+        raise InputError(
+            f"the treaty lists no gamma attribute for item class {item_class}",
+            where=f"{spec.id}: methods",
+        )
+    if record is not None and key is None:
+        raise InputError("--record needs the signing key (--key)", where="--key")
+    spectrum = load_spectrum(file)
+    measurement = measurement_from_spectrum(
+        spectrum, fwhm_noise_kev=fwhm_noise_kev, fwhm_fano_kev=fwhm_fano_kev
+    )
+    data = SensitiveData({"gamma": measurement})
+    barrier = InformationBarrier(spec, item_class, registry, method_ids=gamma_methods)
+    releases = barrier.evaluate(data)
+    rows: list[dict[str, object]] = []
+    for release, method in zip(releases, barrier.methods, strict=True):
+        row: dict[str, object] = {
+            "method_id": release.method_id,
+            "status": release.status,
+            "outputs": release.outputs,
+        }
+        if release.reason is not None:
+            row["reason"] = release.reason
+        if all_outputs:
+            try:
+                row["all_outputs"] = dict(registry.get(method.method).run(data, method))
+            except InputError as exc:
+                row["all_outputs"] = {"error": exc.message}
+        rows.append(row)
+    if record is not None and key is not None:
+        with open_ledger(ledger) as book:
+            written = record_releases(
+                book, read_key(key), item=record, item_class=item_class, releases=releases
+            )
+        if not as_json:
+            console.print(f"Releases recorded as record {written.seq}.")
+    if as_json:
+        emit_json({"treaty": spec.id, "item_class": item_class, "releases": rows})
+        return
+    print_table(
+        f"Attributes of {file.name} as {item_class} ({spec.id})",
+        ["method", "status", "released"] + (["all outputs"] if all_outputs else []),
+        [
+            [
+                r["method_id"],
+                r["status"] if "reason" not in r else f"error: {r['reason']}",
+                r["outputs"],
+            ]
+            + ([r.get("all_outputs")] if all_outputs else [])
+            for r in rows
+        ],
+    )
 
 
 def _plot(spectrum: Spectrum, peaks: list[IdentifiedPeak], out: Path) -> None:

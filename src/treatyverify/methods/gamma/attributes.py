@@ -73,18 +73,26 @@ PU239_PRESENCE_LINES_KEV: tuple[float, ...] = (375.054, 413.713)
 """Pu-239 lines of the presence attribute (keV), DDEP via ``gamma_lines.yaml``; the
 129.296 keV line is added when the item is declared unshielded."""
 
-PU239_EFFICIENCY_LINES_KEV: tuple[float, ...] = (203.550, 345.013, 375.054, 413.713)
-"""Pu-239 lines outside the 640 keV multiplet used for the efficiency curve (keV)."""
-
-PU240_PU239_MULTIPLET_KEV: tuple[tuple[str, float], ...] = (
-    ("Pu-240", 642.34),
-    ("Pu-239", 645.94),
-    ("Pu-239", 658.86),
-    ("Am-241", 662.40),
+PU_REGIONS_KEV: tuple[tuple[float, float], ...] = (
+    (203.0, 208.5),
+    (332.0, 337.7),
+    (345.0, 345.1),
+    (367.0, 383.9),
+    (413.7, 413.8),
+    (451.4, 451.5),
+    (633.0, 664.6),
 )
-"""The lines of the 630-670 keV multiplet that the curated table confirms (keV). The
-Pu-239 line near 640.1 keV and the Am-241 line near 641.5 keV are *not* in the table
-and are therefore not fitted (see docs/attributes.md, limitations)."""
+"""Energy windows (keV) of the plutonium isotopics fit. Each is fitted over the window
+plus three FWHM on each side, with *every* tabulated line of Pu-239, Pu-240, Pu-241
+(with its U-237 daughter) and Am-241 whose energy falls in that span, tied to its
+tabulated energy and emission probability: the Pu-239 lines at 203.55, 332.85,
+345.01, 375.05, 380.19, 382.75, 413.71, 451.48 and 633-665 keV, the Pu-240 642.34 keV
+line, the U-237 lines at 208.00, 332.38, 335.38, 337.7, 368.60 and 370.93 keV and the
+Am-241 lines at 208.01, 332.35, 335.37, 368.62, 370.94, 376.65, 641.32, 652.73
+and 662.40 keV, among others (see ``gamma_lines.yaml``)."""
+
+PU_ISOTOPICS_NUCLIDES: tuple[str, ...] = ("Pu-239", "Pu-240", "Pu-241", "Am-241")
+"""Nuclides of the plutonium isotopics fit; Pu-239 is the reference."""
 
 PU241_ALPHA_BRANCHING = 2.44e-5
 """Alpha branching of Pu-241 to U-237 (0.00244 %), DDEP Pu-241 evaluation KRI-2006 as
@@ -103,6 +111,9 @@ SYMMETRY_LINES_KEV: tuple[float, ...] = (375.054, 413.713, 645.94)
 _REGION_HALF_WIDTH_FWHM = 3.0  # region = line +- 3 FWHM beyond the outer lines
 _FWHM_PER_SIGMA = 2.0 * math.sqrt(2.0 * math.log(2.0))
 _MAX_SHIFT_FWHM = 0.5  # largest accepted shift of a tied multiplet from its energies
+# Largest accepted standard uncertainty of ln(Pu-239 level) in the isotopics fit: a
+# level known to worse than 1/3 (a 3-sigma signal) means there is no plutonium to fit.
+_MAX_LEVEL_SIGMA = 1.0 / 3.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -504,10 +515,170 @@ class RatioResult:
     efficiency_ndof: int
 
 
-def _pu_groups() -> list[list[TracedLine]]:
-    groups = [[_traced("Pu-239", e)] for e in PU239_EFFICIENCY_LINES_KEV]
-    groups.append([_traced(name, e) for name, e in PU240_PU239_MULTIPLET_KEV])
-    return groups
+@dataclass(frozen=True, eq=False)
+class _IsotopicsFit:
+    """Result of :func:`_pu_isotopics`: log activity ratios to Pu-239 with covariance."""
+
+    nuclides: tuple[str, ...]
+    log_ratios: FloatArray
+    covariance: FloatArray
+    deviance: float
+    ndof: int
+
+
+def _pu_line_table() -> list[tuple[str, float, float, float]]:
+    """(nuclide, energy keV, probability per decay, its sigma) of the isotopics fit.
+
+    U-237 lines are given per Pu-241 decay (alpha branching, equilibrium).
+    """
+    out: list[tuple[str, float, float, float]] = []
+    for name in PU_ISOTOPICS_NUCLIDES:
+        for ln in nuclide(name).lines:
+            out.append((name, ln.energy_kev, ln.probability, ln.probability_unc))
+    for ln in nuclide("U-237").lines:
+        b = PU241_ALPHA_BRANCHING
+        out.append(("Pu-241", ln.energy_kev, ln.probability * b, ln.probability_unc * b))
+    return out
+
+
+def _pu_isotopics(
+    measurement: GammaMeasurement, *, degree: int, nuclear_data_uncertainty: bool
+) -> _IsotopicsFit:
+    """Joint Poisson fit of all plutonium regions with one relative-efficiency curve.
+
+    Model, per channel ``i`` of every region of :data:`PU_REGIONS_KEV`:
+    ``mu_i = sum_k exp(sum_j beta_j x_k^j + s_nuc(k)) p_k g_ik + b_r(i)`` with
+    ``x_k = ln(E_k / 400 keV)``, ``p_k`` the emission probability of line ``k``,
+    ``g_ik`` its Gaussian (calibration position, resolution width) integrated over the
+    channel, ``s_nuc = ln(A_nuc / A_Pu239)`` (0 for Pu-239) and a linear background per
+    region whose end values are ``exp`` of free parameters. Every area is an
+    exponential, so it stays positive, and lines that no fit could separate (U-237 and
+    Am-241 at 208.0 keV, Am-241 and Pu-240 near 641.5 keV) are apportioned through the
+    nuclide levels fixed by the other lines. The Poisson deviance is minimised by
+    Fisher scoring with Levenberg-Marquardt damping; the covariance is the inverse
+    Fisher matrix, plus, with ``nuclear_data_uncertainty``, the emission-probability
+    uncertainties propagated through the estimating equations.
+    """
+    cal = measurement.calibration
+    table = _pu_line_table()
+    others = [n for n in PU_ISOTOPICS_NUCLIDES if n != "Pu-239"]
+    n_beta = degree + 1
+    rows: list[FloatArray] = []
+    blocks: list[FloatArray] = []
+    used: list[tuple[str, float, float, float]] = []
+    g_rows: list[list[FloatArray]] = []
+    spans: list[tuple[int, int]] = []
+    for e_lo, e_hi in PU_REGIONS_KEV:
+        lo, hi = measurement.region([e_lo, e_hi])
+        edges = cal.energy(np.arange(lo, hi + 1, dtype=np.float64))
+        # Lines just outside the channels still leak their tails into them.
+        reach = 5.0 * measurement.fwhm_kev(e_hi) / _FWHM_PER_SIGMA
+        in_region = [t for t in table if edges[0] - reach <= t[1] <= edges[-1] + reach]
+        spans.append((lo, hi))
+        cols = []
+        for t in in_region:
+            sigma_kev = measurement.fwhm_kev(t[1]) / _FWHM_PER_SIGMA
+            cols.append(np.diff(special.ndtr((edges - t[1]) / sigma_kev)))
+        g_rows.append(cols)
+        used.extend(in_region)
+        rows.append(measurement.spectrum.counts[lo:hi])
+        tt = np.linspace(0.0, 1.0, hi - lo)
+        blocks.append(np.column_stack([1.0 - tt, tt]))
+    n = np.concatenate(rows)
+    n_lines = len(used)
+    g = np.zeros((n.size, n_lines))
+    bmat = np.zeros((n.size, 2 * len(spans)))
+    row0, col0 = 0, 0
+    for r, cols in enumerate(g_rows):
+        size = rows[r].size
+        for c, col in enumerate(cols):
+            g[row0 : row0 + size, col0 + c] = col
+        bmat[row0 : row0 + size, 2 * r : 2 * r + 2] = blocks[r]
+        row0 += size
+        col0 += len(cols)
+    present = {t[0] for t in used}
+    for name in PU_ISOTOPICS_NUCLIDES:
+        if name not in present:
+            raise InputError(f"no line of {name} in the fitted regions", where="PU_REGIONS_KEV")
+    x = np.log(np.array([t[1] for t in used]) / 400.0)
+    xpow = np.column_stack([x**j for j in range(n_beta)])
+    member = np.column_stack([[1.0 if t[0] == name else 0.0 for t in used] for name in others])
+    p = np.array([t[2] for t in used])
+    design = np.hstack([xpow, member])  # log area = design @ theta[:k] + ln p
+    k = design.shape[1]
+
+    def model(theta: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+        area = np.exp(design @ theta[:k]) * p
+        bg = np.exp(theta[k:])
+        mu = g @ area + bmat @ bg
+        jac = np.hstack([g @ (design * area[:, None]), bmat * bg[None, :]])
+        return np.maximum(mu, 1e-12), jac, area
+
+    def deviance(mu: FloatArray) -> float:
+        pos = n > 0
+        return float(2.0 * (np.sum(mu - n) + np.sum(n[pos] * np.log(n[pos] / mu[pos]))))
+
+    theta = np.zeros(k + bmat.shape[1])
+    theta[n_beta:k] = [math.log(v) for v in (0.2, 10.0, 0.5)][: k - n_beta]
+    for r, (lo, hi) in enumerate(spans):
+        counts = measurement.spectrum.counts
+        theta[k + 2 * r] = math.log(max(float(np.mean(counts[lo : lo + 3])), 0.5))
+        theta[k + 2 * r + 1] = math.log(max(float(np.mean(counts[hi - 3 : hi])), 0.5))
+    _, _, area0 = model(theta)
+    net = float(np.sum(n) - np.sum(bmat @ np.exp(theta[k:])))
+    theta[0] = math.log(max(net, 10.0) / float(np.sum(area0)))
+    mu, jac, _ = model(theta)
+    dev = deviance(mu)
+    lam = 1e-3
+    for _ in range(200):
+        grad = jac.T @ (n / mu - 1.0)
+        fisher = jac.T @ (jac / mu[:, None])
+        damped = fisher + lam * np.diag(np.diag(fisher))
+        try:
+            step = np.linalg.solve(damped, grad)
+        except np.linalg.LinAlgError as exc:
+            raise InputError("the isotopics fit is singular", where="lines") from exc
+        step = np.clip(step, -2.0, 2.0)
+        trial = theta + step
+        mu_t, jac_t, _ = model(trial)
+        dev_t = deviance(mu_t)
+        if dev_t <= dev:
+            converged = dev - dev_t < 1e-7 * max(dev, 1.0)
+            theta, mu, jac, dev = trial, mu_t, jac_t, dev_t
+            lam = max(lam / 10.0, 1e-9)
+            if converged:
+                break
+        else:
+            lam *= 10.0
+            if lam > 1e10:
+                break
+    fisher = jac.T @ (jac / mu[:, None])
+    try:
+        cov = np.asarray(np.linalg.inv(fisher), dtype=np.float64)
+    except np.linalg.LinAlgError as exc:
+        raise InputError("the lines cannot fix the efficiency curve", where="lines") from exc
+    level_sigma = math.sqrt(max(float(cov[0, 0]), 0.0))
+    if not level_sigma < _MAX_LEVEL_SIGMA:
+        raise InputError(
+            "no net counts of Pu-239 in the fitted regions (its level is uncertain by a "
+            f"factor exp({level_sigma:.2g}))",
+            where=measurement.spectrum.source,
+        )
+    if nuclear_data_uncertainty:
+        # d mu / d ln p_k = area_k g_k; the estimate moves by cov J^T W (d mu / d ln p).
+        area = np.exp(design @ theta[:k]) * p
+        dmu = g * area[None, :]
+        sens = cov @ (jac.T @ (dmu / mu[:, None]))
+        rel = np.array([t[3] / t[2] for t in used])
+        cov = cov + (sens * rel**2) @ sens.T
+    sl = slice(n_beta, k)
+    return _IsotopicsFit(
+        nuclides=tuple(others),
+        log_ratios=np.asarray(theta[sl], dtype=np.float64),
+        covariance=np.asarray(cov[sl, sl], dtype=np.float64),
+        deviance=dev,
+        ndof=int(n.size - theta.size),
+    )
 
 
 def pu240_pu239_ratio(
@@ -519,11 +690,13 @@ def pu240_pu239_ratio(
 ) -> RatioResult:
     """Pu-240/Pu-239 atom ratio from the 640 keV multiplet, and the decision.
 
-    The 630-670 keV region is fitted as one multiplet with energies tied (Pu-240
-    642.34, Pu-239 645.94 and 658.86, Am-241 662.40 keV); Pu-239 lines at 203.55,
-    345.01, 375.05 and 413.71 keV in their own regions complete the relative
-    efficiency curve. Then ``N240 / N239 = (A240 / A239) * T240 / T239`` with the
-    activity ratio from :func:`relative_activities` and the DDEP half-lives.
+    One joint Poisson fit (:data:`PU_REGIONS_KEV`) of every tabulated Pu-239, Pu-240,
+    Pu-241 (U-237) and Am-241 line in the 203-209, 328-341, 345, 367-384, 413.7, 451.5
+    and 630-670 keV regions, energies and emission probabilities tied to the DDEP
+    table, areas on one relative-efficiency curve with a free level per nuclide; the
+    630-670 keV multiplet then holds Pu-239 633.15/637.80/639.99/645.94/652.05/654.88/
+    658.86/664.58, Pu-240 642.34 and Am-241 632.93/641.32/652.73/662.40 keV. Then
+    ``N240 / N239 = (A240 / A239) * T240 / T239`` with the DDEP half-lives.
 
     Decision: pass when the estimate ``ratio < max_ratio``. An item whose true ratio
     is ``r`` then fails with probability ``Phi((r - max_ratio) / sigma)``: about 50 % at
@@ -541,21 +714,19 @@ def pu240_pu239_ratio(
     nuclear_data_uncertainty
         Include emission-probability and half-life uncertainties.
     """
-    rel = relative_activities(
-        measurement,
-        _pu_groups(),
-        reference="Pu-239",
-        degree=degree,
-        nuclear_data_uncertainty=nuclear_data_uncertainty,
+    fit = _pu_isotopics(
+        measurement, degree=degree, nuclear_data_uncertainty=nuclear_data_uncertainty
     )
-    log_act, log_sigma = rel.log_ratio("Pu-240")
+    k240 = fit.nuclides.index("Pu-240")
+    log_act = float(fit.log_ratios[k240])
+    log_sigma = math.sqrt(max(float(fit.covariance[k240, k240]), 0.0))
     t240, t239 = nuclide("Pu-240").half_life_s, nuclide("Pu-239").half_life_s
     ratio = math.exp(log_act) * t240.value / t239.value
     rel_var = log_sigma**2
     if nuclear_data_uncertainty:
         rel_var += (t240.uncertainty / t240.value) ** 2 + (t239.uncertainty / t239.value) ** 2
     sigma = ratio * math.sqrt(rel_var)
-    return RatioResult(ratio, sigma, max_ratio, ratio < max_ratio, rel.chi2, rel.ndof)
+    return RatioResult(ratio, sigma, max_ratio, ratio < max_ratio, fit.deviance, fit.ndof)
 
 
 # ---------------------------------------------------------------------- Pu age
@@ -611,10 +782,11 @@ def pu_age(
 ) -> AgeResult:
     """Plutonium age from the ingrowth of Am-241 from Pu-241, and the decision.
 
-    Pu-241 is traced by the 208.00 keV line of its U-237 daughter (emission per
-    Pu-241 decay = 21.3 % x 0.00244 %, in equilibrium some weeks after separation),
-    Am-241 by its 335.37 and 662.40 keV lines; both are placed on the Pu-239
-    relative-efficiency curve (203.55-658.86 keV). The activity ratio gives the age
+    Pu-241 is traced by the lines of its U-237 daughter (emission per Pu-241 decay =
+    U-237 intensity x 0.00244 %, in equilibrium some weeks after separation: 208.00,
+    332.38, 335.38, 368.60, 370.93 keV), Am-241 by its 208.01, 332.35, 335.37, 368.62,
+    376.65, 641.32, 652.73 and 662.40 keV lines, in the same joint fit as
+    :func:`pu240_pu239_ratio`. The activity ratio gives the age
     by :func:`age_from_activity_ratio`. Decision: pass when the estimate reaches
     ``min_age_years``.
 
@@ -629,17 +801,8 @@ def pu_age(
     nuclear_data_uncertainty
         Include emission-probability uncertainties.
     """
-    u237 = _traced("U-237", 208.00, per_parent=PU241_ALPHA_BRANCHING)
-    pu241 = TracedLine("Pu-241", u237.energy_kev, u237.probability, u237.probability_sigma)
-    groups = _pu_groups()
-    groups[0] = [groups[0][0], pu241]  # 203.55 and 208.00 keV share one region
-    groups.append([_traced("Am-241", 335.37)])
-    rel = relative_activities(
-        measurement,
-        groups,
-        reference="Pu-239",
-        degree=degree,
-        nuclear_data_uncertainty=nuclear_data_uncertainty,
+    rel = _pu_isotopics(
+        measurement, degree=degree, nuclear_data_uncertainty=nuclear_data_uncertainty
     )
     k_am, k_pu = rel.nuclides.index("Am-241"), rel.nuclides.index("Pu-241")
     log_q = float(rel.log_ratios[k_am] - rel.log_ratios[k_pu])
