@@ -1,4 +1,4 @@
-"""Curated mass-attenuation table: Hubbell-Seltzer values, interpolation, errors."""
+"""Curated mass-attenuation table: Hubbell-Seltzer and XCOM values, interpolation, errors."""
 
 from __future__ import annotations
 
@@ -14,8 +14,13 @@ from treatyverify.methods.nucdata.tables import (
     mass_attenuation,
 )
 
-MATERIALS = ["Al", "Fe", "W", "Pb", "U", "polyethylene", "concrete"]
-K_EDGE_KEV = {"W": 69.53, "Pb": 88.00, "U": 115.6}  # Hubbell-Seltzer Table 3 edge rows
+MATERIALS = ["Al", "Fe", "W", "Pb", "U", "Pu", "polyethylene", "concrete"]
+# Hubbell-Seltzer Table 3 edge rows; Pu from XCOM MDATX3.094 (121818.0 eV).
+K_EDGE_KEV = {"W": 69.53, "Pb": 88.00, "U": 115.6, "Pu": 121.818}
+
+#: XCOM 3.1 (XCOM.f): AVOG in 1e24/mol, atomic weights from ATWTS.DAT.
+XCOM_AVOG = 0.60221367
+XCOM_ATWT = {"U": 238.0289, "Pu": 239.0522}
 
 
 def test_all_materials_present() -> None:
@@ -25,7 +30,8 @@ def test_all_materials_present() -> None:
 @pytest.mark.parametrize("name", MATERIALS)
 def test_table_consistent(name: str) -> None:
     mat = load_attenuation().materials[name]
-    assert mat.url.startswith("https://physics.nist.gov/PhysRefData/XrayMassCoef/")
+    nist = "https://physics.nist.gov/PhysRefData/"
+    assert mat.url.startswith(nist + ("Xcom/" if name == "Pu" else "XrayMassCoef/"))
     assert mat.energies_kev[0] == 40
     assert mat.energies_kev[-1] == 3000
     assert all(m > 0 for m in mat.mu_rho_cm2_g)
@@ -86,8 +92,8 @@ def test_density_required_for_compounds() -> None:
 
 
 def test_errors_name_the_problem() -> None:
-    with pytest.raises(UnknownNameError, match="Pu"):
-        mass_attenuation("Pu", 100.0)
+    with pytest.raises(UnknownNameError, match="Th"):
+        mass_attenuation("Th", 100.0)
     with pytest.raises(InputError, match="outside"):
         mass_attenuation("Pb", 30.0)
     with pytest.raises(InputError, match="outside"):
@@ -95,3 +101,63 @@ def test_errors_name_the_problem() -> None:
     with pytest.raises(InputError, match="negative"):
         attenuation_factor("Pb", -1.0, 661.7)
     assert attenuation_factor("Pb", 0.0, 661.7) == 1.0
+
+
+def _xcom_mu_rho(element: str, partials_b_atom: tuple[float, ...]) -> float:
+    """mu/rho as XCOM.f prints it: sum of the partials (b/atom) * AVOG / A, 4 figures."""
+    return float(f"{sum(partials_b_atom) * XCOM_AVOG / XCOM_ATWT[element]:.3e}")
+
+
+# Partial cross sections (coherent, incoherent, photoelectric, pair nuclear, pair electron),
+# b/atom, copied from the XCOM distribution in bruceravel/demeter lib/Xray/data/xcom/
+# (commit e1c0b9173359799680f0b2e1d2de68ef76ed2c19), MDATX3.094 and MDATX3.092.
+PU_PARTIALS = {
+    100.0: (105.5, 38.29, 701.2, 0.0, 0.0),
+    400.0: (8.976, 28.68, 86.36, 0.0, 0.0),
+    3000.0: (0.1806, 10.82, 1.675, 5.546, 3.778e-03),
+}
+PU_K_EDGE_PARTIALS = ((75.71, 37.83, 412.1, 0.0, 0.0), (75.71, 37.83, 1708.0, 0.0, 0.0))
+U_PARTIALS = {
+    200.0: (29.82, 34.32, 448.9, 0.0, 0.0),
+    1500.0: (0.6635, 15.72, 4.83, 0.8691, 0.0),
+}
+
+
+@pytest.mark.parametrize("energy", sorted(PU_PARTIALS))
+def test_plutonium_values_from_xcom(energy: float) -> None:
+    assert mass_attenuation("Pu", energy) == _xcom_mu_rho("Pu", PU_PARTIALS[energy])
+
+
+def test_plutonium_reference_values() -> None:
+    # The table's Pu column, as XCOM 3.1 prints it from MDATX3.094.
+    assert mass_attenuation("Pu", 100.0) == pytest.approx(2.129)
+    assert mass_attenuation("Pu", 400.0) == pytest.approx(0.3124)
+    assert mass_attenuation("Pu", 1000.0) == pytest.approx(0.08262)
+
+
+@pytest.mark.parametrize("energy", sorted(U_PARTIALS))
+def test_xcom_arithmetic_reproduces_hubbell_seltzer_uranium(energy: float) -> None:
+    # The derivation used for Pu, applied to MDATX3.092, gives the Hubbell-Seltzer U row.
+    assert mass_attenuation("U", energy) == _xcom_mu_rho("U", U_PARTIALS[energy])
+
+
+def test_plutonium_k_edge_jump() -> None:
+    mat = load_attenuation().materials["Pu"]
+    i = mat.energies_kev.index(121.818)
+    assert mat.energies_kev[i + 1] == 121.818
+    below, above = mat.mu_rho_cm2_g[i], mat.mu_rho_cm2_g[i + 1]
+    assert (below, above) == tuple(_xcom_mu_rho("Pu", p) for p in PU_K_EDGE_PARTIALS)
+    assert mass_attenuation("Pu", 121.818) == above == pytest.approx(4.589)
+    assert mass_attenuation("Pu", 121.8) < 1.4 < 4.0 < above
+    assert above / below == pytest.approx(3.47, abs=0.01)
+
+
+def test_plutonium_against_uranium() -> None:
+    # Between the two K edges uranium is above its edge and plutonium below its own.
+    assert mass_attenuation("U", 118.0) > 3 * mass_attenuation("Pu", 118.0)
+    # Elsewhere Pu is a few per cent above U: about 7 % at 150-400 keV (photoelectric),
+    # falling to about 3 % at 3 MeV (Z/A: +1.7 %; pair production ~Z^2/A).
+    for energy in (150.0, 200.0, 300.0, 400.0):
+        assert 1.06 < mass_attenuation("Pu", energy) / mass_attenuation("U", energy) < 1.08
+    for energy in (1000.0, 2000.0, 3000.0):
+        assert 1.02 < mass_attenuation("Pu", energy) / mass_attenuation("U", energy) < 1.05
