@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 DEMO_OUT ?= results/demo
 
-.PHONY: demo test install install-test lint typecheck pytest bench clean
+.PHONY: demo test install install-test lint typecheck pytest bench bench-gamma clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ test: lint typecheck pytest
 
 bench: install-test
 	$(BIN)/python benchmarks/ledger_rates.py
+
+bench-gamma: install-test
+	$(BIN)/python benchmarks/gamma_attributes.py --out results/gamma_attributes.json
+	$(BIN)/python benchmarks/template_hoaxes.py --out results/template_hoaxes.json
 
 clean:
 	rm -rf $(VENV) results .mypy_cache .pytest_cache .ruff_cache
