@@ -23,11 +23,11 @@ per trial, so the rates average over the noise of both):
   (depleted uranium of the declared mass). The rate of failures is the detection
   probability.
 
-As a diagnostic (not a target), each pair is also compared on shape alone: the same
-:func:`compare_spectra`, with the candidate's live time replaced so that its expected
-share of each bin is its share of all counts (the column ``shape``). It tells how much
-of a genuine item's failure comes from its overall intensity (distance, mass) and how
-much from the shape of its spectrum.
+The decision uses the ``normalization`` of the specification's ``template-match``
+method (``total``: spectral shape only, each spectrum scaled to its total counts). As a
+diagnostic (not a target), each pair is also compared with ``normalization="live-time"``
+(intensity and shape; the column ``live-time``). It tells how much of a genuine item's
+failure would come from its overall intensity (distance, mass) alone.
 
 Every trial's generator is spawned from ``(seed, scenario, trial)``, so the figures do
 not depend on the number of worker processes. Rates come with 95 % Clopper-Pearson
@@ -50,13 +50,11 @@ import statistics
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import scipy
 from scipy import stats
 
@@ -70,6 +68,8 @@ TREATY = "warhead-dismantlement"
 TARGET_DETECTION = 0.99
 """Detection probability of each hoax at a 1 % false-alarm rate, 10-minute count (issue 3)."""
 FALSE_ALARM_PROBABILITY = 0.01
+NORMALIZATION = load_treaty(TREATY).method("template-match").text("normalization")
+"""The specification's choice: ``total`` compares spectral shapes only."""
 """Threshold of the comparison asked for by issue 3."""
 
 NOMINAL_KIND = "weapon-grade-pu"
@@ -117,14 +117,6 @@ def rate(successes: int, trials: int) -> dict[str, Any]:
     return {"count": successes, "trials": trials, "rate": successes / trials, "ci95": [low, high]}
 
 
-@dataclass(frozen=True)
-class Rescaled:
-    """Counts with a stand-in live time (s), for the shape-only diagnostic."""
-
-    counts: npt.NDArray[np.float64]
-    live_time_s: float
-
-
 def item(kind: str, mass_kg: float, distance_cm: float, rng: np.random.Generator) -> Spectrum:
     """One 10-minute spectrum of an item in the declared set-up."""
     return simulate_item(
@@ -148,15 +140,20 @@ def run_trial(task: tuple[int, int, int]) -> dict[str, Any]:
     distance = NOMINAL_DISTANCE_CM + scale * DISTANCE_VARIATION_CM * float(rng.uniform(-1.0, 1.0))
     candidate = item(kind, mass, distance, rng)
     start = time.perf_counter()
-    result = compare_spectra(template, candidate, false_alarm_probability=FALSE_ALARM_PROBABILITY)
-    seconds = time.perf_counter() - start
-    # Diagnostic: the same test on the spectra's shapes alone (the candidate's live time
-    # replaced so that its expected share is its share of all counts).
-    scaled = Rescaled(
-        candidate.counts,
-        template.live_time_s * float(candidate.counts.sum()) / float(template.counts.sum()),
+    result = compare_spectra(
+        template,
+        candidate,
+        false_alarm_probability=FALSE_ALARM_PROBABILITY,
+        normalization=NORMALIZATION,
     )
-    shape = compare_spectra(template, scaled, false_alarm_probability=FALSE_ALARM_PROBABILITY)
+    seconds = time.perf_counter() - start
+    # Diagnostic: the same pair compared on intensity and shape (live-time scaling).
+    live = compare_spectra(
+        template,
+        candidate,
+        false_alarm_probability=FALSE_ALARM_PROBABILITY,
+        normalization="live-time",
+    )
     return {
         "scenario": scenario,
         "mass_kg": mass,
@@ -165,7 +162,7 @@ def run_trial(task: tuple[int, int, int]) -> dict[str, Any]:
         "statistic": result.statistic,
         "bins": result.bins,
         "failed": not result.passed,
-        "shape_p_value": shape.p_value,
+        "live_time_p_value": live.p_value,
         "candidate_counts": float(candidate.counts.sum()),
         "template_counts": float(template.counts.sum()),
         "compare_seconds": seconds,
@@ -203,8 +200,8 @@ def run(trials: int, seed: int, workers: int, treaty_fap: float) -> dict[str, An
                 "failed_at_treaty_threshold": rate(
                     sum(p < treaty_fap for p in p_values), len(mine)
                 ),
-                "failed_shape_only": rate(
-                    sum(r["shape_p_value"] < FALSE_ALARM_PROBABILITY for r in mine), len(mine)
+                "failed_live_time": rate(
+                    sum(r["live_time_p_value"] < FALSE_ALARM_PROBABILITY for r in mine), len(mine)
                 ),
                 "median_statistic_per_bin": statistics.median(
                     r["statistic"] / r["bins"] for r in mine
@@ -270,7 +267,7 @@ def print_report(result: dict[str, Any]) -> None:
     )
     print(
         f"{'scenario':<26} {'mass kg':>13} {'dist cm':>11} {'fails':>7} {'95% CI':>15} "
-        f"{'at treaty':>9} {'shape':>7} {'G/bin':>6} {'bins':>6}"
+        f"{'at treaty':>9} {'live-time':>9} {'G/bin':>6} {'bins':>6}"
     )
     for s in result["scenarios"]:
         lo, hi = s["failed"]["ci95"]
@@ -279,7 +276,7 @@ def print_report(result: dict[str, Any]) -> None:
             f"{s['distance_range_cm'][0]:>5.1f}-{s['distance_range_cm'][1]:<5.1f} "
             f"{100 * s['failed']['rate']:>6.2f}% {100 * lo:>6.2f}-{100 * hi:>6.2f}% "
             f"{100 * s['failed_at_treaty_threshold']['rate']:>8.2f}% "
-            f"{100 * s['failed_shape_only']['rate']:>6.2f}% "
+            f"{100 * s['failed_live_time']['rate']:>8.2f}% "
             f"{s['median_statistic_per_bin']:>6.2f} {s['median_bins']:>6.0f}"
         )
     for name, target in result["targets"].items():

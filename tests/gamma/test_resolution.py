@@ -36,13 +36,19 @@ def test_the_calibration_goes_through_the_edges(plutonium: Spectrum) -> None:
     assert np.allclose(calibration.energy(channels), edges[channels.astype(int)], atol=1e-6)
 
 
-@pytest.mark.parametrize("energy", [129.3, 413.7, 661.7, 1000.0])
+@pytest.mark.parametrize(
+    ("energy", "tolerance"), [(129.3, 0.12), (413.7, 0.03), (661.7, 0.03), (1000.0, 0.08)]
+)
 def test_the_measured_resolution_matches_the_detector_model(
-    plutonium: Spectrum, energy: float
+    plutonium: Spectrum, energy: float, tolerance: float
 ) -> None:
+    # Close to the model where the strong isolated Pu-239 peaks lie (300-700 keV); at the
+    # ends the straight line in FWHM^2 is extrapolated and weak unresolved neighbours
+    # widen the low-energy peaks (about +9 % at 129 keV over twelve seeds, docs/gamma.md).
     estimate = estimate_resolution(plutonium, calibration_from_edges(plutonium))
     assert len(estimate.peaks_used) >= 3
-    assert estimate.fwhm_kev(energy) == pytest.approx(HPGE_COAXIAL.fwhm_kev(energy), rel=0.05)
+    expected = HPGE_COAXIAL.fwhm_kev(energy)
+    assert estimate.fwhm_kev(energy) == pytest.approx(expected, rel=tolerance)
 
 
 def test_given_resolution_terms_are_used_as_given(plutonium: Spectrum) -> None:

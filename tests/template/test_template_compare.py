@@ -160,3 +160,120 @@ def test_the_threshold_must_be_a_probability() -> None:
     spectrum = Counted(np.ones(100), 1.0)
     with pytest.raises(InputError):
         compare_spectra(spectrum, spectrum, false_alarm_probability=1.5)
+
+
+def test_shape_comparison_matches_a_hand_computed_contingency_table() -> None:
+    # Template [30, 10], candidate [10, 30]: N = 80, rows 40/40, columns 40/40, so the
+    # candidate's share is 1/2 and every expected count is 20.
+    # G = 2 [30 ln(30/20) + 10 ln(10/20)] * 2; Williams per bin: q = 1 + 3 / (6 * 40).
+    g = 4 * (30 * math.log(1.5) + 10 * math.log(0.5))
+    q = 1 + 3 / 240
+    template = Counted(np.array([30.0, 10.0]), 10.0)
+    candidate = Counted(np.array([10.0, 30.0]), 99.0)  # live times play no part
+    result = compare_spectra(
+        template, candidate, false_alarm_probability=0.05, normalization="total", min_counts=1
+    )
+    assert result.statistic == pytest.approx(g / q, rel=1e-12)
+    # One degree of freedom fewer than bins: chi-square with 1 dof.
+    assert result.p_value == pytest.approx(float(chi2_sf(g / q, 1)), rel=1e-9)
+
+
+def chi2_sf(value: float, dof: int) -> float:
+    from scipy import stats
+
+    return float(stats.chi2.sf(value, dof))
+
+
+def test_shape_comparison_ignores_intensity_and_keeps_its_false_alarm_rate() -> None:
+    rng = np.random.default_rng(44)
+    rate = shape()
+    alpha, trials = 0.05, 800
+    failures_total = failures_live = 0
+    for _ in range(trials):
+        template = Counted(rng.poisson(rate * 60.0).astype(np.float64), 60.0)
+        brighter = Counted(rng.poisson(rate * 60.0 * 1.04).astype(np.float64), 60.0)
+        failures_total += not compare_spectra(
+            template, brighter, false_alarm_probability=alpha, normalization="total"
+        ).passed
+        failures_live += not compare_spectra(
+            template, brighter, false_alarm_probability=alpha, normalization="live-time"
+        ).passed
+    assert abs(failures_total / trials - alpha) < 3.5 * math.sqrt(alpha * (1 - alpha) / trials)
+    assert failures_live / trials > 2 * alpha  # the rate test notices a 4 % brighter item
+
+
+def test_shape_comparison_still_catches_a_missing_line() -> None:
+    rng = np.random.default_rng(12)
+    rate = shape()
+    x = np.arange(rate.size, dtype=np.float64)
+    hoax = rate - 2.0 * np.exp(-0.5 * ((x - 400) / 3.0) ** 2)
+    caught = sum(
+        not compare_spectra(
+            Counted(rng.poisson(rate * 60.0).astype(np.float64), 60.0),
+            Counted(rng.poisson(hoax * 60.0 * 1.1).astype(np.float64), 60.0),
+            false_alarm_probability=0.01,
+            normalization="total",
+        ).passed
+        for _ in range(200)
+    )
+    assert caught / 200 >= 0.99
+
+
+def test_shape_monte_carlo_p_values_are_uniform_under_the_null() -> None:
+    rng = np.random.default_rng(8)
+    rate = shape(128) * 0.2
+    p_values = [
+        compare_spectra(
+            Counted(rng.poisson(rate * 30.0).astype(np.float64), 30.0),
+            Counted(rng.poisson(rate * 45.0).astype(np.float64), 30.0),
+            false_alarm_probability=0.05,
+            normalization="total",
+            min_counts=1,
+            monte_carlo=199,
+            rng=rng,
+        ).p_value
+        for _ in range(150)
+    ]
+    assert stats_uniform_ks(np.array(p_values)) > 0.001
+
+
+def test_an_unknown_normalization_is_named() -> None:
+    spectrum = Counted(np.full(100, 50.0), 1.0)
+    with pytest.raises(InputError) as caught:
+        compare_spectra(spectrum, spectrum, false_alarm_probability=0.05, normalization="peak")
+    assert caught.value.where == "normalization"
+
+
+def test_shape_comparison_holds_when_the_candidate_has_far_fewer_counts() -> None:
+    # A candidate with 1/1000 of the template's counts: merged bins must hold enough
+    # expected candidate counts, else the chi-square approximation and Williams'
+    # correction break down (the correction would grow without bound).
+    rng = np.random.default_rng(90)
+    rate = shape()
+    alpha, trials = 0.05, 600
+    failures = 0
+    for _ in range(trials):
+        template = Counted(rng.poisson(rate * 6000.0).astype(np.float64), 6000.0)
+        candidate = Counted(rng.poisson(rate * 6.0).astype(np.float64), 6.0)
+        failures += not compare_spectra(
+            template, candidate, false_alarm_probability=alpha, normalization="total"
+        ).passed
+    assert abs(failures / trials - alpha) < 3.5 * math.sqrt(alpha * (1 - alpha) / trials)
+
+
+def test_a_weak_candidate_of_another_shape_is_caught() -> None:
+    # Like a lead hoax: the candidate shows only a falling background, 1 % of the counts.
+    rng = np.random.default_rng(91)
+    rate = shape()
+    x = np.arange(rate.size, dtype=np.float64)
+    background = 0.5 * np.exp(-x / 300.0)
+    caught = sum(
+        not compare_spectra(
+            Counted(rng.poisson(rate * 600.0).astype(np.float64), 600.0),
+            Counted(rng.poisson(background * 600.0 * 0.1).astype(np.float64), 600.0),
+            false_alarm_probability=0.01,
+            normalization="total",
+        ).passed
+        for _ in range(100)
+    )
+    assert caught == 100

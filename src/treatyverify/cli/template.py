@@ -59,6 +59,7 @@ def compare_command(
         load_spectrum(template),
         load_spectrum(candidate),
         false_alarm_probability=method.number("false_alarm_probability"),
+        normalization=method.text("normalization"),
         monte_carlo=monte_carlo,
     )
     computed: dict[str, object] = {
@@ -69,7 +70,11 @@ def compare_command(
         "p_value_method": result.method,
     }
     shown = computed if all_outputs else {k: v for k, v in computed.items() if k in method.reveals}
-    document = {"method_id": method.id, "false_alarm_probability": result.false_alarm_probability}
+    document = {
+        "method_id": method.id,
+        "false_alarm_probability": result.false_alarm_probability,
+        "normalization": method.text("normalization"),
+    }
     if as_json:
         emit_json(document | {"outputs": shown})
         return

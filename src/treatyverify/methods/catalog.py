@@ -13,7 +13,7 @@ gamma.oxide-absence        gamma                   max_oxide_significance_sigma
 gamma.u-enrichment         gamma                   min_enrichment
 gamma.symmetry             positions               false_alarm_probability
 neutron.multiplicity-mass  neutron                 min_mass_kg
-template.spectrum-match    template, candidate     false_alarm_probability
+template.spectrum-match    template, candidate     false_alarm_probability, normalization
 ========================== ======================= ==================================
 
 Inputs: ``gamma`` is a :class:`GammaMeasurement`, ``positions`` a sequence of them
@@ -131,6 +131,7 @@ def _template(data: SensitiveData, method: MethodSpec) -> Outputs:
         template,
         candidate,
         false_alarm_probability=method.number("false_alarm_probability"),
+        normalization=method.text("normalization"),
     )
     return {"pass": result.passed, "p_value": result.p_value}
 

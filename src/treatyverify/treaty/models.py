@@ -651,6 +651,16 @@ class MethodSpec(_Bound):
                 where=self._where(f"methods.{self.id}.parameters.{name}"),
             ) from None
 
+    def text(self, name: str) -> str:
+        """A text parameter; :class:`SpecError` if absent or not text."""
+        value = self.parameter(name)
+        if not isinstance(value, str):
+            raise SpecError(
+                f"parameter {name!r} is not text",
+                where=self._where(f"methods.{self.id}.parameters.{name}"),
+            )
+        return value
+
     def number(self, name: str) -> float:
         """A numeric parameter as float; :class:`SpecError` if absent or not a number."""
         value = self.parameter(name)

@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from treatyverify.errors import InputError
 from treatyverify.methods.gamma.attributes import GammaMeasurement
@@ -36,6 +37,12 @@ MIN_SIGNIFICANCE = 20.0
 ISOLATION_FWHM = 4.0
 """... and no other found peak closer than this many FWHM."""
 MIN_PEAKS = 3
+MAX_PEAKS = 40
+"""The most significant isolated peaks are enough; more only cost time."""
+WIDTH_RANGE = (0.4, 2.5)
+"""Accepted fitted FWHM as a multiple of the typical width: outside it, the "peak" is an
+unresolved multiplet or a broad structure, not a single line."""
+OUTLIER_SIGMA = 4.0
 
 
 @dataclass(frozen=True)
@@ -80,17 +87,19 @@ def estimate_resolution(spectrum: Spectrum, calibration: EnergyCalibration) -> R
     """Measure the resolution model on the strong isolated peaks of ``spectrum``."""
     peaks = [p for p in identify_lines(spectrum) if p.significance >= MIN_SIGNIFICANCE]
     guess_kev = typical_fwhm_kev(spectrum)
+    isolated = [
+        peak
+        for peak in peaks
+        if not any(
+            q is not peak and abs(q.energy_kev - peak.energy_kev) < ISOLATION_FWHM * guess_kev
+            for q in peaks
+        )
+    ]
+    isolated = sorted(isolated, key=lambda p: p.significance, reverse=True)[:MAX_PEAKS]
     energies: list[float] = []
     squares: list[float] = []
     weights: list[float] = []
-    for peak in peaks:
-        neighbours = [
-            q
-            for q in peaks
-            if q is not peak and abs(q.energy_kev - peak.energy_kev) < ISOLATION_FWHM * guess_kev
-        ]
-        if neighbours:
-            continue
+    for peak in isolated:
         centre = float(calibration.channel(np.asarray([peak.energy_kev]))[0])
         width_ch = guess_kev / float(calibration.gain(np.asarray([centre]))[0])
         lo = max(int(centre - 4 * width_ch), 0)
@@ -107,6 +116,8 @@ def estimate_resolution(spectrum: Spectrum, calibration: EnergyCalibration) -> R
         gain = float(calibration.gain(np.asarray([fitted.centroid_ch]))[0])
         fwhm = fitted.fwhm_ch * gain
         sigma = fitted.fwhm_sigma * gain
+        if not WIDTH_RANGE[0] <= fwhm / guess_kev <= WIDTH_RANGE[1]:
+            continue
         energies.append(peak.energy_kev)
         squares.append(fwhm**2)
         weights.append(1.0 / (2.0 * fwhm * sigma) ** 2)
@@ -116,10 +127,9 @@ def estimate_resolution(spectrum: Spectrum, calibration: EnergyCalibration) -> R
             "give the instrument's resolution instead",
             where=spectrum.source,
         )
-    design = np.column_stack([np.ones(len(energies)), np.asarray(energies)])
-    w = np.sqrt(np.asarray(weights))
-    solution, *_ = np.linalg.lstsq(design * w[:, None], np.asarray(squares) * w, rcond=None)
-    noise_sq, fano = float(solution[0]), float(solution[1])
+    noise_sq, fano = _robust_line(
+        np.asarray(energies), np.asarray(squares), np.sqrt(np.asarray(weights))
+    )
     if fano < 0.0 or noise_sq + fano * min(energies) <= 0.0:
         raise InputError(
             "the measured peak widths do not follow FWHM^2 = a^2 + c E; give the "
@@ -127,6 +137,28 @@ def estimate_resolution(spectrum: Spectrum, calibration: EnergyCalibration) -> R
             where=spectrum.source,
         )
     return ResolutionEstimate(math.sqrt(max(noise_sq, 0.0)), fano, tuple(energies))
+
+
+def _robust_line(
+    x: NDArray[np.float64], y: NDArray[np.float64], w: NDArray[np.float64]
+) -> tuple[float, float]:
+    """Weighted straight line ``y = a + b x``, dropping points beyond OUTLIER_SIGMA.
+
+    One point at a time, the worst, while more than MIN_PEAKS remain; ``w`` are the
+    inverse standard deviations of ``y``. The residual scale is the larger of 1 and
+    the reduced chi-square, so widths slightly off the model do not all look bad.
+    """
+    keep = np.ones(x.size, dtype=bool)
+    while True:
+        design = np.column_stack([np.ones(int(keep.sum())), x[keep]])
+        solution, *_ = np.linalg.lstsq(design * w[keep, None], y[keep] * w[keep], rcond=None)
+        residual = (y - (solution[0] + solution[1] * x)) * w
+        dof = max(int(keep.sum()) - 2, 1)
+        scale = max(1.0, float(np.sqrt(np.sum(residual[keep] ** 2) / dof)))
+        worst = int(np.argmax(np.where(keep, np.abs(residual), -1.0)))
+        if keep.sum() <= MIN_PEAKS or abs(residual[worst]) <= OUTLIER_SIGMA * scale:
+            return float(solution[0]), float(solution[1])
+        keep[worst] = False
 
 
 def measurement_from_spectrum(

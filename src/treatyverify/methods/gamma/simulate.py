@@ -392,8 +392,7 @@ class SelfAttenuation:
     Parameters
     ----------
     material
-        Material of the attenuation table whose mu/rho is used (``"U"``; for plutonium,
-        which the table lacks, uranium's coefficients are the stated surrogate).
+        Material of the attenuation table whose mu/rho is used (``"U"``, ``"Pu"``).
     density_g_cm3
         Density of the item, g/cm^3 (> 0).
     shape
@@ -759,8 +758,8 @@ def _item_density_and_mu_material(material: Material) -> tuple[str, float]:
     """Attenuation-table material and density (g/cm^3) for self-attenuation."""
     table = load_attenuation().materials
     if material.element == "Pu":
-        # No Pu mu/rho in the table: uranium's as a stated surrogate (see module docs).
-        return "U", PU_ALPHA_DENSITY_G_CM3
+        # Pu mu/rho from NIST XCOM (the table has no Pu density): alpha-phase density.
+        return "Pu", PU_ALPHA_DENSITY_G_CM3
     density = table[material.element].density_g_cm3
     if density is None:  # pragma: no cover - U and Pb have tabulated densities
         raise InputError(f"no density for {material.element}", where="attenuation.yaml")

@@ -11,8 +11,8 @@ probability ``p = t_C / (t_C + t_T)``. The test statistic is the likelihood-rati
 
 which needs no model of the spectrum's shape (Cash, ApJ 228 (1979) 939; Baker and
 Cousins, NIM 221 (1984) 437, for the deviance of Poisson counts). Bins are merged
-until each holds at least ``min_counts`` counts in both spectra together; each bin's
-term is divided by Williams' correction factor (see :func:`_deviance`), and the
+until each spectrum is expected to hold at least ``min_counts`` counts in every bin;
+each bin's term is divided by Williams' correction factor (see :func:`_deviance`), and the
 p-value comes from the chi-square distribution with one degree of freedom per bin, or,
 on request, from a conditional Monte Carlo of the null hypothesis (binomial draws of
 each bin's split), which is exact for any count level.
@@ -30,6 +30,7 @@ from scipy import stats
 from treatyverify.errors import InputError
 
 __all__ = [
+    "NORMALIZATIONS",
     "CountedSpectrum",
     "TemplateComparison",
     "compare_spectra",
@@ -120,12 +121,18 @@ def _deviance(template: NDArray[np.float64], candidate: NDArray[np.float64], sha
     return float(np.sum(terms))
 
 
+NORMALIZATIONS = ("live-time", "total")
+"""How the candidate's expected share of each bin is set: by the live times (the
+spectra must agree in intensity and shape) or by the total counts (shape only)."""
+
+
 def compare_spectra(
     template: CountedSpectrum,
     candidate: CountedSpectrum,
     *,
     false_alarm_probability: float,
-    min_counts: float = 20.0,
+    normalization: str = "live-time",
+    min_counts: float = 10.0,
     channels: slice | None = None,
     monte_carlo: int = 0,
     rng: np.random.Generator | None = None,
@@ -138,8 +145,17 @@ def compare_spectra(
         Spectra of equal channel count, measured with the same detector and geometry.
     false_alarm_probability
         The probability, set by the treaty, of failing a genuine item.
+    normalization
+        ``"live-time"``: the candidate must match the template's emission rates, so a
+        genuine item must also match its intensity (same mass and geometry).
+        ``"total"``: only the shape is compared, each spectrum scaled to its total
+        counts (the 2 x k contingency test, one degree of freedom fewer); genuine items
+        may then differ a little in mass or distance.
     min_counts
-        Fewest counts (both spectra together) in a merged bin.
+        Fewest counts each spectrum is expected to hold in a merged bin: channels are
+        merged until ``n_j * min(p, 1 - p) >= min_counts`` for the bin total ``n_j`` and
+        the candidate's expected share ``p``, so that the chi-square approximation and
+        Williams' correction hold even when one spectrum has far fewer counts.
     channels
         The channel range compared (all by default).
     monte_carlo
@@ -174,12 +190,26 @@ def compare_spectra(
             raise InputError("the live time must be positive", where=name)
         if not np.all(np.isfinite(counts)) or np.any(counts < 0):
             raise InputError("counts must be finite and not negative", where=name)
+    if normalization not in NORMALIZATIONS:
+        raise InputError(
+            f"unknown normalization {normalization!r} (use {' or '.join(NORMALIZATIONS)})",
+            where="normalization",
+        )
     if channels is not None:
         t_counts, c_counts = t_counts[channels], c_counts[channels]
-    t_binned, c_binned = merge_bins(t_counts, c_counts, min_counts)
+    if normalization == "total":
+        if c_counts.sum() <= 0 or t_counts.sum() <= 0:
+            raise InputError("a spectrum without counts has no shape to compare", where="candidate")
+        share = float(c_counts.sum() / (c_counts.sum() + t_counts.sum()))
+    else:
+        share = candidate.live_time_s / (candidate.live_time_s + template.live_time_s)
+    t_binned, c_binned = merge_bins(t_counts, c_counts, min_counts / min(share, 1.0 - share))
     if t_binned.size < 2:
         raise InputError("too few counts to compare: fewer than two merged bins", where="candidate")
-    share = candidate.live_time_s / (candidate.live_time_s + template.live_time_s)
+    if normalization == "total":
+        return _compare_shapes(
+            t_binned, c_binned, share, false_alarm_probability, monte_carlo=monte_carlo, rng=rng
+        )
     statistic = _deviance(t_binned, c_binned, share)
     if monte_carlo > 0:
         generator = rng if rng is not None else np.random.default_rng()
@@ -194,6 +224,49 @@ def compare_spectra(
         method = "monte-carlo"
     else:
         p_value = float(stats.chi2.sf(statistic, t_binned.size))
+        method = "chi-square"
+    return TemplateComparison(
+        statistic=statistic,
+        bins=int(t_binned.size),
+        p_value=p_value,
+        false_alarm_probability=false_alarm_probability,
+        passed=p_value >= false_alarm_probability,
+        method=method,
+    )
+
+
+def _compare_shapes(
+    t_binned: NDArray[np.float64],
+    c_binned: NDArray[np.float64],
+    share: float,
+    false_alarm_probability: float,
+    *,
+    monte_carlo: int,
+    rng: np.random.Generator | None,
+) -> TemplateComparison:
+    """The shape-only test: a 2 x k contingency table of template and candidate.
+
+    The candidate's expected share of every bin is its share of all counts, so the
+    deviance (each bin divided by its Williams factor at that share) has ``k - 1``
+    degrees of freedom.
+    """
+    statistic = _deviance(t_binned, c_binned, share)
+    dof = t_binned.size - 1
+    if monte_carlo > 0:
+        # Conditional on both row and column totals the candidate's counts are
+        # multivariate hypergeometric; draw them and recompute the statistic.
+        generator = rng if rng is not None else np.random.default_rng()
+        totals = (t_binned + c_binned).astype(np.int64)
+        drawn = round(float(c_binned.sum()))
+        exceed = 0
+        for _ in range(monte_carlo):
+            c_null = generator.multivariate_hypergeometric(totals, drawn).astype(np.float64)
+            if _deviance(totals - c_null, c_null, share) >= statistic:
+                exceed += 1
+        p_value = (exceed + 1) / (monte_carlo + 1)
+        method = "monte-carlo"
+    else:
+        p_value = float(stats.chi2.sf(statistic, dof))
         method = "chi-square"
     return TemplateComparison(
         statistic=statistic,
