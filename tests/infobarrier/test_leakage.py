@@ -267,7 +267,7 @@ def pu_mass_method() -> MethodSpec:
 
 @pytest.mark.slow
 def test_genuine_releases_are_independent_of_hidden_parameters(population: Population) -> None:
-    """Bound: MI < BOUND_BITS = 0.03 bits and not significant at 1 %, per parameter.
+    """Bound: MI < BOUND_BITS = 0.02 bits and not significant at 1 %, per parameter.
 
     N = 1024 genuine items, Pu mass uniform in 2-6 kg, 0-3 cm of iron, 30-100 cm from
     the detector, 12-30 years old, 600 s HPGe counts and a multiplicity measurement of
