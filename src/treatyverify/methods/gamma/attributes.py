@@ -58,6 +58,7 @@ __all__ = [
     "SymmetryResult",
     "TracedLine",
     "age_from_activity_ratio",
+    "line_areas",
     "oxide_absence",
     "pu240_pu239_ratio",
     "pu_age",
@@ -231,7 +232,7 @@ class LineSignificance:
         return self.area / self.area_sigma if self.area_sigma > 0 else 0.0
 
 
-def _line_areas(
+def line_areas(
     measurement: GammaMeasurement, energies_kev: Sequence[float]
 ) -> list[LineSignificance]:
     """Net areas of lines at their known energies (lines within 3 FWHM share a region).
@@ -329,7 +330,7 @@ def pu_presence(
     energies = list(PU239_PRESENCE_LINES_KEV)
     if unshielded:
         energies.insert(0, line("Pu-239", 129.296).energy_kev)
-    areas = _line_areas(measurement, energies)
+    areas = line_areas(measurement, energies)
     total = sum(a.area for a in areas)
     sigma = math.sqrt(sum(a.area_sigma**2 for a in areas))
     z = total / sigma if sigma > 0 else 0.0
@@ -897,7 +898,7 @@ def u_enrichment(
         rel_var += (t235.uncertainty / t235.value) ** 2 + (t238.uncertainty / t238.value) ** 2
     enrichment = r / (1.0 + r)
     sigma = r * math.sqrt(rel_var) / (1.0 + r) ** 2
-    z = _line_areas(measurement, [185.720])[0].significance_sigma
+    z = line_areas(measurement, [185.720])[0].significance_sigma
     return EnrichmentResult(enrichment, sigma, z, min_enrichment, enrichment >= min_enrichment)
 
 
@@ -944,7 +945,7 @@ def oxide_absence(
     energies_kev
         Oxide signature lines (keV); :data:`OXIDE_LINES_KEV` by default.
     """
-    areas = _line_areas(measurement, energies_kev)
+    areas = line_areas(measurement, energies_kev)
     total = sum(a.area for a in areas)
     sigma = math.sqrt(sum(a.area_sigma**2 for a in areas))
     z = total / sigma if sigma > 0 else 0.0
@@ -1008,7 +1009,7 @@ def symmetry(
     rates = np.zeros((len(positions), len(energies_kev)))
     sigmas = np.zeros_like(rates)
     for p, meas in enumerate(positions):
-        for k, area in enumerate(_line_areas(meas, energies_kev)):
+        for k, area in enumerate(line_areas(meas, energies_kev)):
             rates[p, k] = area.area / meas.spectrum.live_time_s
             sigmas[p, k] = area.area_sigma / meas.spectrum.live_time_s
     if np.any(sigmas <= 0.0):
