@@ -49,6 +49,7 @@ __all__ = [
     "SYMMETRY_LINES_KEV",
     "AgeResult",
     "EnrichmentResult",
+    "FixedLineFit",
     "GammaMeasurement",
     "LineSignificance",
     "OxideResult",
@@ -58,6 +59,7 @@ __all__ = [
     "SymmetryResult",
     "TracedLine",
     "age_from_activity_ratio",
+    "fit_fixed_lines",
     "line_areas",
     "oxide_absence",
     "pu240_pu239_ratio",
@@ -256,13 +258,44 @@ def line_areas(
     return out
 
 
-def _fixed_fit(measurement: GammaMeasurement, energies: list[float]) -> list[LineSignificance]:
+@dataclass(frozen=True, eq=False)
+class FixedLineFit:
+    """Net areas of lines held at known positions and widths, with their covariance.
+
+    Parameters
+    ----------
+    energies_kev
+        The line energies (keV).
+    areas
+        Net areas (counts); may be negative for absent lines.
+    covariance
+        Covariance of the areas (counts^2), from the Poisson Fisher information.
+    dispersion
+        Pearson chi-square of the region per degree of freedom: about 1 when the model
+        (Gaussian lines on a linear background) describes the counts, larger when it
+        does not (unmodelled lines, a line shape with tails).
+    """
+
+    energies_kev: tuple[float, ...]
+    areas: FloatArray
+    covariance: FloatArray
+    dispersion: float
+
+
+def fit_fixed_lines(measurement: GammaMeasurement, energies: Sequence[float]) -> FixedLineFit:
+    """Fit lines at their known energies with the known resolution, in one region.
+
+    The model ``mu = sum_k A_k g_k + linear background`` is linear in its parameters
+    and is fitted by Poisson maximum likelihood with iteratively reweighted least
+    squares (weights ``1 / mu``); the covariance is ``(X^T diag(1/mu) X)^-1``.
+    """
+    chosen = [float(e) for e in energies]
     cal = measurement.calibration
-    lo, hi = measurement.region(energies)
+    lo, hi = measurement.region(chosen)
     n = measurement.spectrum.counts[lo:hi]
     edges = cal.energy(np.arange(lo, hi + 1, dtype=np.float64))
     columns = []
-    for energy in energies:
+    for energy in chosen:
         sigma_kev = measurement.fwhm_kev(energy) / _FWHM_PER_SIGMA
         columns.append(np.diff(special.ndtr((edges - energy) / sigma_kev)))
     t = np.linspace(0.0, 1.0, n.size)
@@ -279,8 +312,18 @@ def _fixed_fit(measurement: GammaMeasurement, energies: list[float]) -> list[Lin
         # variance in near-empty regions and shrinks the significance's spread to a
         # third of its nominal 1 (measured on simulated spectra without oxide).
         mu = np.maximum(design @ theta, 1e-3)
+    k = len(chosen)
+    dof = max(n.size - design.shape[1], 1)
+    dispersion = float(np.sum((n - mu) ** 2 / mu) / dof)
+    return FixedLineFit(
+        tuple(chosen), np.asarray(theta[:k], dtype=np.float64), cov[:k, :k].copy(), dispersion
+    )
+
+
+def _fixed_fit(measurement: GammaMeasurement, energies: list[float]) -> list[LineSignificance]:
+    fit = fit_fixed_lines(measurement, energies)
     return [
-        LineSignificance(e, float(theta[k]), math.sqrt(max(float(cov[k, k]), 0.0)))
+        LineSignificance(e, float(fit.areas[k]), math.sqrt(max(float(fit.covariance[k, k]), 0.0)))
         for k, e in enumerate(energies)
     ]
 
