@@ -238,3 +238,33 @@ def test_gamma_attributes_for_a_class_without_gamma_methods_is_refused(
         "fissile-material-in-container",
     )
     assert code == 2 and "no gamma attribute" in err
+
+
+def test_template_compare_by_multiplets(plutonium_file: Path, tmp_path: Path) -> None:
+    from treatyverify.methods.gamma.simulate import HPGE_COAXIAL, simulate_item
+
+    hoax = tmp_path / "hoax.n42"
+    write_n42(
+        simulate_item(
+            "reactor-grade-substitute",
+            mass_kg=4.0,
+            detector=HPGE_COAXIAL,
+            live_time_s=1800.0,
+            distance_cm=100.0,
+            shielding=[("Fe", 2.0)],
+            rng=np.random.default_rng(22),
+        ),
+        hoax,
+    )
+    common = ["-t", "warhead-dismantlement", "--method-id", "template-multiplets", "--json"]
+    resolution = ["--fwhm-noise-kev", "0.7293", "--fwhm-fano-kev", "0.00209"]
+    code, out, err = run(
+        "template", "compare", str(plutonium_file), str(plutonium_file), *common, *resolution
+    )
+    assert code == 0, err
+    assert json.loads(out)["outputs"] == {"pass": True}
+    code, out, err = run(
+        "template", "compare", str(plutonium_file), str(hoax), *common, *resolution
+    )
+    assert code == 0, err
+    assert json.loads(out)["outputs"] == {"pass": False}

@@ -130,7 +130,7 @@ def test_fuel_grade_light_item_fails_ratio_and_mass() -> None:
     assert by_id["pu-presence"].outputs == {"pass": True}
 
 
-def test_component_class_runs_template_enrichment_and_symmetry() -> None:
+def test_component_class_runs_templates_enrichment_and_symmetry() -> None:
     t235, t238 = nuclide("U-235").half_life_s.value, nuclide("U-238").half_life_s.value
     a238 = 1e5 * 0.07 / 0.93 * t235 / t238
     heu = {"U-235": 1e5, "Pa-234m": a238, "U-238": a238}
@@ -140,6 +140,8 @@ def test_component_class_runs_template_enrichment_and_symmetry() -> None:
             "gamma": gamma(heu, 3),
             "template": gamma(pu, 4).spectrum,
             "candidate": gamma(pu, 5).spectrum,
+            "template_gamma": gamma(pu, 4),
+            "candidate_gamma": gamma(pu, 5),
             "positions": [gamma(pu, 6 + k) for k in range(4)],
             "tag": "T",
         }
@@ -147,6 +149,7 @@ def test_component_class_runs_template_enrichment_and_symmetry() -> None:
     releases = InformationBarrier(SPEC, "nuclear-component-in-container", registry()).evaluate(data)
     assert {r.method_id: r.outputs for r in releases} == {
         "template-match": {"pass": True},
+        "template-multiplets": {"pass": True},
         "u-enrichment": {"pass": True},
         "component-symmetry": {"pass": True},
         "uid-component-container": {"identifier-match": True},

@@ -14,11 +14,14 @@ gamma.u-enrichment         gamma                   min_enrichment
 gamma.symmetry             positions               false_alarm_probability
 neutron.multiplicity-mass  neutron                 min_mass_kg
 template.spectrum-match    template, candidate     false_alarm_probability, normalization
+template.multiplet-match   template_gamma,         false_alarm_probability
+                           candidate_gamma
 ========================== ======================= ==================================
 
 Inputs: ``gamma`` is a :class:`GammaMeasurement`, ``positions`` a sequence of them
 (one per detector position), ``neutron`` a :class:`MultiplicityMeasurement`,
-``template`` and ``candidate`` spectra (:class:`Spectrum`).
+``template`` and ``candidate`` spectra (:class:`Spectrum`), ``template_gamma`` and
+``candidate_gamma`` their :class:`GammaMeasurement` (calibration and resolution).
 
 Every threshold comes from the method's parameters in the treaty specification
 (:meth:`MethodSpec.number`); a missing one is the :class:`SpecError` naming the treaty
@@ -50,6 +53,7 @@ from treatyverify.methods.infobarrier.registry import MethodPlugin, MethodRegist
 from treatyverify.methods.infobarrier.sensitive import SensitiveData
 from treatyverify.methods.neutron.attribute import MultiplicityMeasurement, pu_mass_attribute
 from treatyverify.methods.template.compare import compare_spectra
+from treatyverify.methods.template.multiplets import compare_multiplets
 from treatyverify.treaty.models import MethodSpec
 
 __all__ = ["NOT_IMPLEMENTED", "default_registry"]
@@ -136,6 +140,17 @@ def _template(data: SensitiveData, method: MethodSpec) -> Outputs:
     return {"pass": result.passed, "p_value": result.p_value}
 
 
+def _multiplets(data: SensitiveData, method: MethodSpec) -> Outputs:
+    template, candidate = data["template_gamma"], data["candidate_gamma"]
+    for name, value in (("template_gamma", template), ("candidate_gamma", candidate)):
+        if not isinstance(value, GammaMeasurement):
+            raise InputError("must be a GammaMeasurement", where=name)
+    result = compare_multiplets(
+        template, candidate, false_alarm_probability=method.number("false_alarm_probability")
+    )
+    return {"pass": result.passed, "p_value": result.p_value}
+
+
 def default_registry() -> MethodRegistry:
     """A registry holding every implemented method (see the module docstring)."""
     registry = MethodRegistry()
@@ -148,6 +163,12 @@ def default_registry() -> MethodRegistry:
         ("gamma.symmetry", ("positions",), {"pass", "p_value"}, _symmetry),
         ("neutron.multiplicity-mass", ("neutron",), {"pass", "mass_kg"}, _mass),
         ("template.spectrum-match", ("template", "candidate"), {"pass", "p_value"}, _template),
+        (
+            "template.multiplet-match",
+            ("template_gamma", "candidate_gamma"),
+            {"pass", "p_value"},
+            _multiplets,
+        ),
     )
     for name, inputs, outputs, run in plugins:
         registry.register(MethodPlugin(name, inputs, frozenset(outputs), run))

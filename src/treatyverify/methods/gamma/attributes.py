@@ -51,6 +51,7 @@ __all__ = [
     "EnrichmentResult",
     "FixedLineFit",
     "GammaMeasurement",
+    "IsotopicsFit",
     "LineSignificance",
     "OxideResult",
     "PresenceResult",
@@ -64,6 +65,7 @@ __all__ = [
     "oxide_absence",
     "pu240_pu239_ratio",
     "pu_age",
+    "pu_isotopics",
     "pu_presence",
     "relative_activities",
     "symmetry",
@@ -563,8 +565,8 @@ class RatioResult:
 
 
 @dataclass(frozen=True, eq=False)
-class _IsotopicsFit:
-    """Result of :func:`_pu_isotopics`: log activity ratios to Pu-239 with covariance."""
+class IsotopicsFit:
+    """Result of :func:`pu_isotopics`: log activity ratios to Pu-239 with covariance."""
 
     nuclides: tuple[str, ...]
     log_ratios: FloatArray
@@ -588,9 +590,9 @@ def _pu_line_table() -> list[tuple[str, float, float, float]]:
     return out
 
 
-def _pu_isotopics(
+def pu_isotopics(
     measurement: GammaMeasurement, *, degree: int, nuclear_data_uncertainty: bool
-) -> _IsotopicsFit:
+) -> IsotopicsFit:
     """Joint Poisson fit of all plutonium regions with one relative-efficiency curve.
 
     Model, per channel ``i`` of every region of :data:`PU_REGIONS_KEV`:
@@ -719,7 +721,7 @@ def _pu_isotopics(
         rel = np.array([t[3] / t[2] for t in used])
         cov = cov + (sens * rel**2) @ sens.T
     sl = slice(n_beta, k)
-    return _IsotopicsFit(
+    return IsotopicsFit(
         nuclides=tuple(others),
         log_ratios=np.asarray(theta[sl], dtype=np.float64),
         covariance=np.asarray(cov[sl, sl], dtype=np.float64),
@@ -761,7 +763,7 @@ def pu240_pu239_ratio(
     nuclear_data_uncertainty
         Include emission-probability and half-life uncertainties.
     """
-    fit = _pu_isotopics(
+    fit = pu_isotopics(
         measurement, degree=degree, nuclear_data_uncertainty=nuclear_data_uncertainty
     )
     k240 = fit.nuclides.index("Pu-240")
@@ -848,7 +850,7 @@ def pu_age(
     nuclear_data_uncertainty
         Include emission-probability uncertainties.
     """
-    rel = _pu_isotopics(
+    rel = pu_isotopics(
         measurement, degree=degree, nuclear_data_uncertainty=nuclear_data_uncertainty
     )
     k_am, k_pu = rel.nuclides.index("Am-241"), rel.nuclides.index("Pu-241")
