@@ -107,8 +107,9 @@ weeks after separation, so its 208.00 keV line traces Pu-241."""
 OXIDE_LINES_KEV: tuple[float, ...] = (870.7,)
 """Line of the absence-of-oxide attribute (keV): the first excited state of O-17
 (870.7 keV; D. R. Tilley, H. R. Weller and C. M. Cheves, Nucl. Phys. A 565 (1993) 1).
-Its use as the oxide signature follows descriptions of the FMTTD (2000) attribute; no
-primary public source was found for it, see docs/attributes.md."""
+HPGe spectra of PuO2 powders show it as the one oxygen-related line ("Detection of the
+871 keV gamma-ray from PuO2 material", 2005, OpenAlex work 2005.article.000368); the
+FMTTD measured an absence-of-oxide attribute (OSTI 783354, 2001). See docs/attributes.md."""
 
 SYMMETRY_LINES_KEV: tuple[float, ...] = (375.054, 413.713, 645.94)
 """Pu-239 lines whose rates the symmetry attribute compares between positions (keV)."""

@@ -44,10 +44,14 @@ PU240_SPECIFIC_FISSION_RATE_PER_S_PER_G = 473.0
 [CroftFavalli2021] recommend 474.7 ± 3.7 (0.36 % higher)."""
 
 PU240EFF_COEFF_PU238 = 2.52
-"""Weight of 238Pu in the multiplicity 240Pu-effective mass [Ensslin1998]."""
+"""Weight of 238Pu in the multiplicity 240Pu-effective mass [Ensslin1998]; the same
+value is LANL's INCC6 default attributed to that guide and to the PANDA manual, ch. 16
+(Defs/IsoAndStrat.cs, ``KValsForPu240e``). Other published sets differ by up to 8 %
+(Ottmar et al., ESARDA 1999: 2.707 to 2.718)."""
 
 PU240EFF_COEFF_PU242 = 1.68
-"""Weight of 242Pu in the multiplicity 240Pu-effective mass [Ensslin1998]."""
+"""Weight of 242Pu in the multiplicity 240Pu-effective mass [Ensslin1998]; INCC6 default
+as for 238Pu (Ottmar et al., ESARDA 1999: 1.658 to 1.667)."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,8 @@ PU240_SF_PU239_INDUCED = PointModelConstants(
     nu_s2=3.789,
     nu_s3=5.211,
     # 239Pu fission induced by fission-spectrum (about 2 MeV) neutrons: [Ensslin1998]
-    # section 5 table of factorial moments.
+    # section 5 table of factorial moments. All six moments equal the defaults of LANL's
+    # INCC6 multiplicity analysis (Defs/INCCAnPam.cs, ``multiplicity_rec``).
     nu_i1=3.163,
     nu_i2=8.240,
     nu_i3=17.321,
