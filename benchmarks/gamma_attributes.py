@@ -49,7 +49,6 @@ import json
 import math
 import multiprocessing
 import os
-import platform
 import statistics
 import sys
 import time
@@ -61,8 +60,9 @@ from typing import Any
 import iminuit
 import numpy as np
 import scipy
-from scipy import stats
 
+import bench_common
+from bench_common import rate
 from treatyverify.errors import InputError
 from treatyverify.methods.gamma.attributes import (
     GammaMeasurement,
@@ -126,30 +126,6 @@ def true_atom_ratio(kind: str, age_years: float) -> float:
     activity = activities_bq(preset(kind, age_years=age_years), 1.0)
     t240, t239 = nuclide("Pu-240").half_life_s.value, nuclide("Pu-239").half_life_s.value
     return activity["Pu-240"] / activity["Pu-239"] * t240 / t239
-
-
-def clopper_pearson(successes: int, trials: int, level: float = 0.95) -> tuple[float, float]:
-    """Exact (Clopper-Pearson) two-sided interval of a binomial proportion."""
-    if trials == 0:
-        return (0.0, 1.0)
-    alpha = 1.0 - level
-    low = (
-        0.0
-        if successes == 0
-        else float(stats.beta.ppf(alpha / 2, successes, trials - successes + 1))
-    )
-    high = (
-        1.0
-        if successes == trials
-        else float(stats.beta.ppf(1 - alpha / 2, successes + 1, trials - successes))
-    )
-    return low, high
-
-
-def rate(successes: int, trials: int) -> dict[str, Any]:
-    """A proportion with its 95 % Clopper-Pearson interval."""
-    low, high = clopper_pearson(successes, trials)
-    return {"count": successes, "trials": trials, "rate": successes / trials, "ci95": [low, high]}
 
 
 # ------------------------------------------------------------------------- ratio part
@@ -531,23 +507,9 @@ def print_speed(result: dict[str, Any]) -> None:
 
 def machine() -> dict[str, Any]:
     """What the figures were measured on."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "cpu_count": os.cpu_count(),
-        "cpu": cpu,
-        "platform": platform.platform(),
-        "python": sys.version.split()[0],
-        "numpy": np.__version__,
-        "scipy": scipy.__version__,
-        "iminuit": iminuit.__version__,
-    }
+    return bench_common.machine(
+        numpy=np.__version__, scipy=scipy.__version__, iminuit=iminuit.__version__
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

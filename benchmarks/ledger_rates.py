@@ -54,6 +54,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
+import bench_common
 from treatyverify.records.canonical import canonical_bytes
 from treatyverify.records.keys import PartyKey, generate_party_key
 from treatyverify.records.ledger import FORMAT_VERSION, RECORD_DOMAIN, Entry, Ledger
@@ -324,31 +325,19 @@ def verify(path: Path, records: int) -> dict[str, Any]:
 
 def machine() -> dict[str, Any]:
     """What the figures were measured on."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
     try:
         from cryptography.hazmat.backends.openssl.backend import backend
 
         openssl = backend.openssl_version_text()
     except Exception:  # the backend's location is not public API
         openssl = "unknown"
-    return {
-        "cpu_count": os.cpu_count(),
-        "cpu": cpu,
-        "platform": platform.platform(),
-        "python": sys.version.split()[0],
-        "python_implementation": platform.python_implementation(),
-        "cryptography": cryptography.__version__,
-        "openssl": openssl,
-        "sqlalchemy": sqlalchemy.__version__,
-        "sqlite": sqlite3.sqlite_version,
-    }
+    return bench_common.machine(
+        python_implementation=platform.python_implementation(),
+        cryptography=cryptography.__version__,
+        openssl=openssl,
+        sqlalchemy=sqlalchemy.__version__,
+        sqlite=sqlite3.sqlite_version,
+    )
 
 
 BRACKETS = (

@@ -45,7 +45,6 @@ import argparse
 import json
 import multiprocessing
 import os
-import platform
 import statistics
 import sys
 import time
@@ -56,8 +55,9 @@ from typing import Any
 
 import numpy as np
 import scipy
-from scipy import stats
 
+import bench_common
+from bench_common import rate
 from treatyverify.methods.gamma.resolution import measurement_from_spectrum
 from treatyverify.methods.gamma.simulate import HPGE_COAXIAL, simulate_item
 from treatyverify.methods.gamma.spectrum import Spectrum
@@ -99,26 +99,6 @@ SCENARIOS: tuple[tuple[str, str, float], ...] = (
     ("du-hoax", "du-hoax", 1.0),
 )
 HOAXES = ("reactor-grade-substitute", "lead-hoax", "du-hoax")
-
-
-def clopper_pearson(successes: int, trials: int, level: float = 0.95) -> tuple[float, float]:
-    """Exact (Clopper-Pearson) two-sided interval of a binomial proportion."""
-    if trials == 0:
-        return (0.0, 1.0)
-    alpha = 1.0 - level
-    low = 0.0
-    if successes > 0:
-        low = float(stats.beta.ppf(alpha / 2, successes, trials - successes + 1))
-    high = 1.0
-    if successes < trials:
-        high = float(stats.beta.ppf(1 - alpha / 2, successes + 1, trials - successes))
-    return low, high
-
-
-def rate(successes: int, trials: int) -> dict[str, Any]:
-    """A proportion with its 95 % Clopper-Pearson interval."""
-    low, high = clopper_pearson(successes, trials)
-    return {"count": successes, "trials": trials, "rate": successes / trials, "ci95": [low, high]}
 
 
 def item(kind: str, mass_kg: float, distance_cm: float, rng: np.random.Generator) -> Spectrum:
@@ -328,22 +308,7 @@ def print_report(result: dict[str, Any]) -> None:
 
 def machine() -> dict[str, Any]:
     """What the figures were measured on."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "cpu_count": os.cpu_count(),
-        "cpu": cpu,
-        "platform": platform.platform(),
-        "python": sys.version.split()[0],
-        "numpy": np.__version__,
-        "scipy": scipy.__version__,
-    }
+    return bench_common.machine(numpy=np.__version__, scipy=scipy.__version__)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,57 @@
+"""Helpers the benchmark scripts share: the machine description and binomial intervals."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from pathlib import Path
+from typing import Any
+
+from scipy import stats
+
+
+def cpu_model() -> str:
+    """The processor's model name (from /proc/cpuinfo where there is one)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine(**versions: str) -> dict[str, Any]:
+    """What the figures were measured on, with the versions of the libraries timed."""
+    return {
+        "cpu_count": os.cpu_count(),
+        "cpu": cpu_model(),
+        "platform": platform.platform(),
+        "python": sys.version.split()[0],
+        **versions,
+    }
+
+
+def clopper_pearson(successes: int, trials: int, level: float = 0.95) -> tuple[float, float]:
+    """Exact (Clopper-Pearson) two-sided interval of a binomial proportion."""
+    if trials == 0:
+        return (0.0, 1.0)
+    alpha = 1.0 - level
+    low = (
+        0.0
+        if successes == 0
+        else float(stats.beta.ppf(alpha / 2, successes, trials - successes + 1))
+    )
+    high = (
+        1.0
+        if successes == trials
+        else float(stats.beta.ppf(1 - alpha / 2, successes + 1, trials - successes))
+    )
+    return low, high
+
+
+def rate(successes: int, trials: int) -> dict[str, Any]:
+    """A proportion with its 95 % Clopper-Pearson interval."""
+    low, high = clopper_pearson(successes, trials)
+    return {"count": successes, "trials": trials, "rate": successes / trials, "ci95": [low, high]}
