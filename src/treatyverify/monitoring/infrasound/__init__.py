@@ -1,0 +1,1 @@
+"""Infrasound array processing: beamforming, back-azimuth and trace velocity."""

@@ -1,0 +1,1 @@
+"""Radionuclide analysis: radioxenon ratios, screening and time since fission."""

@@ -1,0 +1,1 @@
+"""Seismic processing: ingest, detection, association, location, magnitudes, screening."""
