@@ -10,7 +10,7 @@ from __future__ import annotations
 import typer
 
 from treatyverify import __version__
-from treatyverify.cli import demo, draw, gamma, party, record, template, treaty
+from treatyverify.cli import demo, draw, gamma, monitor, party, record, template, treaty
 from treatyverify.cli.common import App
 
 __all__ = ["app", "main"]
@@ -28,6 +28,7 @@ app.add_typer(record.app, name="record")
 app.add_typer(draw.app, name="draw")
 app.add_typer(gamma.app, name="gamma")
 app.add_typer(template.app, name="template")
+app.add_typer(monitor.app, name="monitor")
 app.command("demo")(demo.run_demo_command)
 
 

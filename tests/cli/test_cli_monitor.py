@@ -1,0 +1,127 @@
+"""``treatyverify monitor process|infrasound|xenon`` from the command line."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from obspy.geodetics import gps2dist_azimuth
+from typer.testing import CliRunner
+
+from treatyverify.cli.app import app
+from treatyverify.monitoring.radionuclide.xenon import (
+    IsotopeResult,
+    XenonSample,
+    write_samples_json,
+)
+
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+runner = CliRunner()
+needs_data = pytest.mark.skipif(not DATA.is_dir(), reason=f"shared data not present at {DATA}")
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture(autouse=True)
+def private_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TREATYVERIFY_CACHE", str(tmp_path_factory.getbasetemp() / "tt-cache"))
+
+
+@needs_data
+def test_process_locates_the_2017_explosion(tmp_path: Path) -> None:
+    folder = DATA / "seismic" / "regional-event-a"
+    code, out, err = run(
+        "monitor", "process", str(folder), "--stations", str(folder / "stations.csv"), "--json"
+    )
+    assert code == 0, err
+    found = json.loads(out)
+    # USGS ComCat: 41.343 N, 129.036 E, 2017-09-03 03:30:01.760 UTC.
+    error_km = (
+        gps2dist_azimuth(41.343, 129.036, found["latitude_deg"], found["longitude_deg"])[0] / 1e3
+    )
+    assert error_km < 25.0
+    assert found["origin_time"].startswith("2017-09-03T03:30:0")
+    assert any("JP.JEW" in w for w in found["warnings"])
+
+
+def test_process_of_a_missing_folder_is_one_line(tmp_path: Path) -> None:
+    stations = tmp_path / "stations.csv"
+    stations.write_text("network,station,latitude,longitude,elevation_m\nXX,AAA,1,2,0\n")
+    code, _out, err = run(
+        "monitor", "process", str(tmp_path / "absent"), "--stations", str(stations)
+    )
+    assert code == 2 and err.count("\n") == 1 and "absent" in err
+
+
+@needs_data
+def test_infrasound_finds_the_arrival_from_the_southwest() -> None:
+    files = sorted(str(p) for p in (DATA / "infrasound").glob("*.SAC"))
+    code, out, err = run("monitor", "infrasound", *files, "--json")
+    assert code == 0, err
+    arrivals = json.loads(out)
+    # infrapy Quickstart on the same data: 251.5 deg, 0.335 km/s.
+    assert any(
+        abs(a["back_azimuth_deg"] - 251.5) < 10 and abs(a["trace_velocity_km_s"] - 0.335) < 0.035
+        for a in arrivals
+    )
+
+
+def test_xenon_screens_samples_against_the_ctbt_line(tmp_path: Path) -> None:
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def sample(name: str, values: dict[str, tuple[float, float]]) -> XenonSample:
+        return XenonSample(
+            sample_id=name,
+            station="XXX01",
+            collection_start=t0,
+            collection_stop=t0 + timedelta(hours=12),
+            acquisition_start=t0 + timedelta(hours=18),
+            acquisition_live_time_s=43200.0,
+            results={
+                iso: IsotopeResult(concentration_mbq_m3=c, uncertainty_mbq_m3=u)
+                for iso, (c, u) in values.items()
+            },
+        )
+
+    path = tmp_path / "samples.json"
+    write_samples_json(
+        [
+            sample(
+                "fresh",
+                {
+                    "Xe-131m": (0.1, 0.005),
+                    "Xe-133m": (10.0, 0.5),
+                    "Xe-133": (20.0, 1.0),
+                    "Xe-135": (100.0, 5.0),
+                },
+            ),
+            sample(
+                "reactor",
+                {
+                    "Xe-131m": (1.0, 0.05),
+                    "Xe-133m": (1.0, 0.05),
+                    "Xe-133": (10.0, 0.5),
+                    "Xe-135": (2.0, 0.1),
+                },
+            ),
+        ],
+        path,
+    )
+    code, out, err = run("monitor", "xenon", str(path), "--json")
+    assert code == 0, err
+    decisions = {s["sample"]: s["decision"] for s in json.loads(out)["samples"]}
+    assert decisions == {"fresh": "explosion-side", "reactor": "civilian-side"}
+
+
+def test_xenon_bad_file_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("not,a,xenon,file\n1,2,3,4\n")
+    code, _out, err = run("monitor", "xenon", str(path))
+    assert code == 2 and err.count("\n") == 1 and "bad.csv" in err
