@@ -1,0 +1,1 @@
+"""Reports and plots: HTML/PDF reports and PNG figures over the library's results."""
