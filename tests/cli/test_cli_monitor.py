@@ -125,3 +125,77 @@ def test_xenon_bad_file_is_one_line(tmp_path: Path) -> None:
     path.write_text("not,a,xenon,file\n1,2,3,4\n")
     code, _out, err = run("monitor", "xenon", str(path))
     assert code == 2 and err.count("\n") == 1 and "bad.csv" in err
+
+
+@pytest.mark.skipif(
+    not (DATA / "seismic" / "IC.MDJ.2013.043.mseed").is_file(), reason="MDJ recordings absent"
+)
+def test_xcorr_finds_the_2017_explosion_with_the_2013_template() -> None:
+    seismic = DATA / "seismic"
+    code, out, err = run(
+        "monitor",
+        "xcorr",
+        str(seismic / "IC.MDJ.2013.043.mseed"),
+        str(seismic / "IC.MDJ.2017.246.mseed"),
+        "--start",
+        "2013-02-12T02:58:40",
+        "--length",
+        "60",
+        "--json",
+    )
+    assert code == 0, err
+    matches = json.loads(out)
+    assert len(matches) == 1
+    assert matches[0]["time"].startswith("2017-09-03T03:30:")
+    assert matches[0]["cc"] > 0.6
+
+
+def test_screen_explains_each_decision(tmp_path: Path) -> None:
+    # Ms - 1.25 mb + 2.2 = 5.5 - 6.25 + 2.2 = 1.45 > 2 sqrt(0.1^2 + (1.25 x 0.1)^2) = 0.32.
+    quake = tmp_path / "quake.json"
+    quake.write_text(
+        json.dumps(
+            {
+                "mb": 5.0,
+                "mb_stderr": 0.1,
+                "ms": 5.5,
+                "ms_stderr": 0.1,
+                "depth_km": 30,
+                "depth_sigma_km": 3,
+            }
+        )
+    )
+    code, out, err = run("monitor", "screen", str(quake), "--json")
+    assert code == 0, err
+    outcomes = {r["criterion"]: r["outcome"] for r in json.loads(out)}
+    assert outcomes == {"ms-mb": "screened out", "depth": "screened out"}
+    # An explosion-like event: Ms - 1.25 mb + 2.2 = -0.25, shallow.
+    blast = tmp_path / "blast.json"
+    blast.write_text(
+        json.dumps(
+            {
+                "mb": 5.0,
+                "mb_stderr": 0.1,
+                "ms": 3.8,
+                "ms_stderr": 0.15,
+                "depth_km": 0.5,
+                "depth_sigma_km": 2.0,
+            }
+        )
+    )
+    code, out, err = run("monitor", "screen", str(blast), "--json")
+    assert code == 0, err
+    assert {r["outcome"] for r in json.loads(out)} == {"not screened out"}
+    # No Ms: that criterion is not applied, and says so.
+    partial = tmp_path / "partial.json"
+    partial.write_text(json.dumps({"mb": 4.5, "mb_stderr": 0.1}))
+    code, out, err = run("monitor", "screen", str(partial), "--json")
+    assert code == 0, err
+    assert {r["outcome"] for r in json.loads(out)} == {"not screened"}
+
+
+def test_screen_refuses_a_non_number(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"mb": "five"}))
+    code, _out, err = run("monitor", "screen", str(bad))
+    assert code == 2 and "mb" in err and err.count("\n") == 1

@@ -148,9 +148,7 @@ def test_a_failed_write_leaves_nothing_behind(
 
 
 @pytest.mark.skipif(not DATA.is_dir(), reason=f"shared data not present at {DATA}")
-def test_monitor_process_writes_the_plots(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_monitor_process_writes_the_plots(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TREATYVERIFY_CACHE", str(tmp_path / "tt-cache"))
     folder = DATA / "seismic" / "regional-event-a"
     plots = tmp_path / "plots"

@@ -1,25 +1,32 @@
 """``treatyverify monitor``: test-ban monitoring from the command line.
 
 ``process`` detects and locates the largest event of a set of station recordings,
-``infrasound`` finds coherent arrivals on an infrasound array, ``xenon`` screens
-radioxenon samples against the CTBT specification's discrimination line.
+``xcorr`` finds repeats of a known event's waveform, ``screen`` applies the IDC
+event-screening criteria, ``infrasound`` finds coherent arrivals on an infrasound
+array, ``xenon`` screens radioxenon samples against the CTBT specification's
+discrimination line.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
+from obspy import UTCDateTime
 from rich.progress import Progress
 
 from treatyverify.cli.common import App, JsonOption, console, emit_json, print_table
 from treatyverify.errors import InputError
 from treatyverify.monitoring.infrasound import array as infrasound
 from treatyverify.monitoring.radionuclide.xenon import DiscriminationLine, read_samples, screen
-from treatyverify.monitoring.seismic.detect import detect
-from treatyverify.monitoring.seismic.ingest import ingest, read_stations
+from treatyverify.monitoring.seismic.detect import Band, detect
+from treatyverify.monitoring.seismic.ingest import ingest, read_stations, read_waveforms
 from treatyverify.monitoring.seismic.locate import locate_from_picks
 from treatyverify.monitoring.seismic.pipeline import first_arrival_picks
+from treatyverify.monitoring.seismic.screening import screen_depth, screen_ms_mb
+from treatyverify.monitoring.seismic.xcorr import scan_template
+from treatyverify.report import monitoring_plots
 from treatyverify.treaty import load_treaty
 
 app = App(help="Test-ban monitoring: seismic, infrasound, radionuclide.", no_args_is_help=True)
@@ -47,9 +54,19 @@ def process_command(
     source: Path = typer.Argument(..., help="A waveform file or a directory of them."),
     stations: Path = typer.Option(..., "--stations", "-s", help="StationXML or CSV of stations."),
     model: str = typer.Option("iasp91", "--model", help="Earth model: iasp91 or ak135."),
+    png: Path | None = typer.Option(
+        None, "--png", help="Directory to write record-section.png and map.png into."
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Detect arrivals and locate the largest event, with its 90 % error ellipse."""
+    if png is not None and not png.is_dir():
+        try:
+            png.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(
+                f"cannot create the directory ({exc.strerror})", where=str(png)
+            ) from exc
     files = _waveform_files(source)
     with Progress(console=console, transient=True, disable=as_json) as progress:
         task = progress.add_task("reading stations and waveforms", total=4)
@@ -81,10 +98,28 @@ def process_command(
         "rms_s": round(location.rms_s, 3),
         "model": location.model,
     }
+    written: list[Path] = []
+    if png is not None:
+        written.append(
+            monitoring_plots.record_section_png(
+                ingested.stream,
+                picks,
+                location,
+                known,
+                png / "record-section.png",
+                predicted_model=location.model,
+            )
+        )
+        written.append(monitoring_plots.map_png(known, location, png / "map.png"))
     if as_json:
-        emit_json(summary | {"residuals_s": location.residuals_s, "warnings": warnings})
+        extra: dict[str, object] = {"residuals_s": location.residuals_s, "warnings": warnings}
+        if written:
+            extra["png"] = [str(p) for p in written]
+        emit_json(summary | extra)
         return
     print_table("Located event", ["field", "value"], list(summary.items()))
+    for path in written:
+        console.print(f"wrote {path}")
     for warning in warnings:
         console.print(f"warning: {warning}")
 
@@ -164,4 +199,108 @@ def xenon_command(
         f"Four-isotope screening ({treaty})",
         ["sample", "station", "decision", "explanation"],
         [(r["sample"], r["station"], r["decision"], r["explanation"]) for r in rows],
+    )
+
+
+@app.command("xcorr")
+def xcorr_command(
+    template: Path = typer.Argument(..., help="Waveform file of the known event (one channel)."),
+    continuous: Path = typer.Argument(..., help="Waveform file to scan (same channel)."),
+    start: str = typer.Option(..., "--start", help="Template window start (UTC, ISO 8601)."),
+    length_s: float = typer.Option(60.0, "--length", help="Template window length, s."),
+    band: tuple[float, float] = typer.Option((0.5, 2.0), "--band", help="Band-pass, Hz."),
+    threshold: float = typer.Option(0.5, "--threshold", help="Correlation threshold."),
+    mad_multiple: float | None = typer.Option(
+        None, "--mad", help="Also require this multiple of the correlation trace's MAD."
+    ),
+    as_json: bool = JsonOption,
+) -> None:
+    """Find repeats of a known event's waveform in continuous data."""
+    try:
+        window_start = UTCDateTime(start)
+    except (TypeError, ValueError):
+        raise InputError(f"not a UTC time: {start!r}", where="--start") from None
+    known = read_waveforms(template)
+    scanned = read_waveforms(continuous)
+    if len(known) != 1 or len(scanned) != 1:
+        raise InputError(
+            "give one channel in each file (the template and the data to scan)",
+            where=str(template if len(known) != 1 else continuous),
+        )
+    matches = scan_template(
+        known[0],
+        scanned[0],
+        band=Band(*band),
+        threshold=threshold,
+        mad_multiple=mad_multiple,
+        window=(window_start, window_start + length_s),
+        reference=window_start,
+    )
+    rows = [
+        {"time": str(m.time), "cc": round(m.cc, 3), "mad_multiple": round(m.mad_multiple, 1)}
+        for m in matches
+    ]
+    if as_json:
+        emit_json(rows)
+        return
+    print_table(
+        "Template matches",
+        ["time (UTC, template start)", "cc", "x MAD"],
+        [(r["time"], r["cc"], r["mad_multiple"]) for r in rows],
+    )
+
+
+@app.command("screen")
+def screen_command(
+    event: Path = typer.Argument(
+        ..., help="JSON with mb, mb_stderr, ms, ms_stderr, depth_km, depth_sigma_km."
+    ),
+    treaty: str = typer.Option("ctbt", "--treaty", "-t", help="Treaty with the criteria."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Apply the IDC event-screening criteria (mb:Ms and depth) and explain each decision."""
+    try:
+        values = json.loads(event.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot read the file: {exc.strerror}", where=str(event)) from None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise InputError("not a JSON file", where=str(event)) from None
+    if not isinstance(values, dict):
+        raise InputError("holds a JSON object of magnitudes and depth", where=str(event))
+
+    def number(name: str) -> float | None:
+        value = values.get(name)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InputError(f"field {name!r} is not a number", where=f"{event}: {name}")
+        return float(value)
+
+    spec = load_treaty(treaty)
+    decisions = [
+        screen_ms_mb(
+            number("mb"),
+            number("ms"),
+            mb_stderr=number("mb_stderr"),
+            ms_stderr=number("ms_stderr"),
+            treaty=spec,
+        ),
+        screen_depth(
+            number("depth_km"),
+            number("depth_sigma_km"),
+            depth_fixed=bool(values.get("depth_fixed", False)),
+            treaty=spec,
+        ),
+    ]
+    rows = [
+        {"criterion": d.criterion, "outcome": d.outcome, "explanation": d.explanation}
+        for d in decisions
+    ]
+    if as_json:
+        emit_json(rows)
+        return
+    print_table(
+        f"Event screening ({spec.id})",
+        ["criterion", "outcome", "explanation"],
+        [(r["criterion"], r["outcome"], r["explanation"]) for r in rows],
     )

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Literal
 
 import matplotlib
 import numpy as np
-from obspy import Stream
+from obspy import Stream, UTCDateTime
 from obspy.geodetics import locations2degrees
 
 from treatyverify.errors import InputError
@@ -81,15 +81,14 @@ def _write_png(figure: Figure, path: str | Path) -> Path:
     if target.is_dir():
         raise InputError("the output path is a directory", where=str(target))
     try:
-        handle = tempfile.NamedTemporaryFile(
-            dir=parent, prefix=f".{target.name}.", suffix=".tmp", delete=False
-        )
+        descriptor, name = tempfile.mkstemp(dir=parent, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as exc:
         raise InputError(f"cannot write a file here ({exc.strerror})", where=str(target)) from exc
-    temporary = Path(handle.name)
+    temporary = Path(name)
     try:
-        with handle:
+        with os.fdopen(descriptor, "wb") as handle:
             figure.savefig(handle, format="png")
+        os.chmod(temporary, 0o644)  # mkstemp creates 0600; a plot is for reading
         os.replace(temporary, target)
     except OSError as exc:
         temporary.unlink(missing_ok=True)
@@ -98,6 +97,11 @@ def _write_png(figure: Figure, path: str | Path) -> Path:
         temporary.unlink(missing_ok=True)
         raise
     return target
+
+
+def _utc(time: UTCDateTime) -> str:
+    """``YYYY-MM-DD hh:mm:ss.sss UTC``."""
+    return f"{time.strftime('%Y-%m-%d %H:%M:%S.%f')[:-3]} UTC"
 
 
 def _distance(location: Location, station: Station, unit: DistanceUnit) -> float:
@@ -241,7 +245,7 @@ def record_section_png(
             label=f"predicted first P ({predicted_model})",
         )
     axes.set_xlim(start, end)
-    axes.set_xlabel(f"time after origin {origin.isoformat()}Z, s")
+    axes.set_xlabel(f"time after origin {_utc(origin)}, s")
     axes.set_ylabel(f"epicentral distance, {unit_label}")
     axes.set_title(f"Record section, vertical channels, {low:g}-{high:g} Hz")
     axes.legend(loc="upper left", fontsize=8)
@@ -297,7 +301,11 @@ def map_png(stations: Mapping[str, Station], location: Location, path: str | Pat
         )
         for key, s in stations.items():
             axes.annotate(
-                key, (s.longitude, s.latitude), xytext=(4, 4), textcoords="offset points", fontsize=7
+                key,
+                (s.longitude, s.latitude),
+                xytext=(4, 4),
+                textcoords="offset points",
+                fontsize=7,
             )
     lon, lat = _ellipse_lon_lat(location)
     e = location.ellipse
@@ -323,11 +331,27 @@ def map_png(stations: Mapping[str, Station], location: Location, path: str | Pat
     )
     coslat = max(math.cos(math.radians(location.latitude_deg)), 1e-6)
     axes.set_aspect(1.0 / coslat, adjustable="datalim")
+    # The ellipse is often far smaller than the network: repeat it in a zoomed inset.
+    inset = axes.inset_axes((0.02, 0.02, 0.32, 0.32))
+    inset.plot(lon, lat, color="tab:red", linewidth=1.2)
+    inset.scatter(
+        [location.longitude_deg],
+        [location.latitude_deg],
+        marker="*",
+        s=120,
+        color="gold",
+        edgecolor="black",
+        zorder=3,
+    )
+    inset.set_aspect(1.0 / coslat, adjustable="datalim")
+    inset.locator_params(nbins=3)
+    inset.tick_params(labelsize=6)
+    inset.set_title("epicentre, zoomed", fontsize=7)
     axes.set_xlabel("longitude, degrees east")
     axes.set_ylabel("latitude, degrees north")
     axes.set_title(
         f"Epicentre {location.latitude_deg:.3f} N, {location.longitude_deg:.3f} E, "
-        f"{location.origin_time.isoformat()}Z"
+        f"{_utc(location.origin_time)}"
     )
     axes.grid(True, linewidth=0.3)
     axes.legend(loc="best", fontsize=8)
@@ -405,7 +429,7 @@ def screening_png(
     axes.set_xlim(lo, hi)
     axes.set_xlabel("mb")
     axes.set_ylabel("Ms_20")
-    axes.set_title("Ms:mb screening (above the line: consistent with an earthquake)")
+    axes.set_title("Ms:mb screening (well above the line: consistent with an earthquake)")
     axes.grid(True, linewidth=0.3)
     axes.legend(loc="upper left", fontsize=8)
     return _write_png(figure, path)
