@@ -199,3 +199,13 @@ def test_screen_refuses_a_non_number(tmp_path: Path) -> None:
     bad.write_text(json.dumps({"mb": "five"}))
     code, _out, err = run("monitor", "screen", str(bad))
     assert code == 2 and "mb" in err and err.count("\n") == 1
+
+
+def test_screen_writes_the_screening_plot(tmp_path: Path) -> None:
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"mb": 5.1, "mb_stderr": 0.1, "ms": 4.0, "ms_stderr": 0.1}))
+    png = tmp_path / "screening.png"
+    code, out, err = run("monitor", "screen", str(event), "--png", str(png))
+    assert code == 0, err
+    assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert str(png) in out.replace("\n", "")

@@ -256,6 +256,9 @@ def screen_command(
         ..., help="JSON with mb, mb_stderr, ms, ms_stderr, depth_km, depth_sigma_km."
     ),
     treaty: str = typer.Option("ctbt", "--treaty", "-t", help="Treaty with the criteria."),
+    png: Path | None = typer.Option(
+        None, "--png", help="Also write the Ms:mb screening plot to this PNG file."
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Apply the IDC event-screening criteria (mb:Ms and depth) and explain each decision."""
@@ -296,6 +299,16 @@ def screen_command(
         {"criterion": d.criterion, "outcome": d.outcome, "explanation": d.explanation}
         for d in decisions
     ]
+    mb, ms = number("mb"), number("ms")
+    if png is not None:
+        if mb is None or ms is None:
+            raise InputError("the screening plot needs both mb and ms", where=str(event))
+        point = monitoring_plots.ScreeningPoint(
+            event.stem, mb, ms, number("mb_stderr"), number("ms_stderr")
+        )
+        written = monitoring_plots.screening_png([point], png, treaty=spec)
+        if not as_json:
+            console.print(f"wrote {written}")
     if as_json:
         emit_json(rows)
         return
