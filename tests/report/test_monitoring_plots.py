@@ -141,7 +141,7 @@ def test_a_failed_write_leaves_nothing_behind(
     def refuse(*_args: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("treatyverify.report.monitoring_plots.os.replace", refuse)
+    monkeypatch.setattr("treatyverify.files.os.replace", refuse)
     with pytest.raises(InputError, match="cannot write"):
         map_png(STATIONS, _location(), tmp_path / "map.png")
     assert list(tmp_path.iterdir()) == []

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
-import numpy as np
 import typer
 
 from treatyverify.cli.common import (
@@ -21,12 +18,12 @@ from treatyverify.cli.common import (
 )
 from treatyverify.errors import InputError
 from treatyverify.methods.catalog import default_registry
-from treatyverify.methods.gamma.identify import IdentifiedPeak, identify_lines
+from treatyverify.methods.gamma.identify import identify_lines
 from treatyverify.methods.gamma.io import load_spectrum
 from treatyverify.methods.gamma.resolution import measurement_from_spectrum
-from treatyverify.methods.gamma.spectrum import Spectrum
 from treatyverify.methods.infobarrier.barrier import InformationBarrier, record_releases
 from treatyverify.methods.infobarrier.sensitive import SensitiveData
+from treatyverify.report.spectrum_plots import spectrum_png
 from treatyverify.treaty import load_treaty
 
 app = App(help="Gamma spectra: show a file and the lines it holds.", no_args_is_help=True)
@@ -50,7 +47,7 @@ def show_command(
         identify_lines(spectrum, min_significance=min_significance) if spectrum.calibrated else []
     )
     if png is not None:
-        _plot(spectrum, peaks, png)
+        spectrum_png(spectrum, peaks, png)
     summary = {
         "file": str(file),
         "title": spectrum.title,
@@ -189,49 +186,3 @@ def attributes_command(
             for r in rows
         ],
     )
-
-
-def _plot(spectrum: Spectrum, peaks: list[IdentifiedPeak], out: Path) -> None:
-    """Write a log-scale plot of the spectrum with the named peaks marked (atomically)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot
-
-    if out.suffix.lower() != ".png":
-        raise InputError("the plot file must end in .png", where=str(out))
-    figure, axes = pyplot.subplots(figsize=(11, 5))
-    counts = spectrum.counts
-    if spectrum.channel_edges_kev is not None:
-        x = spectrum.energies_kev
-        axes.set_xlabel("energy (keV)")
-    else:
-        x = np.arange(spectrum.n_channels, dtype=np.float64) + 0.5
-        axes.set_xlabel("channel")
-    axes.step(x, counts, where="mid", linewidth=0.6)
-    axes.set_yscale("log")
-    axes.set_ylim(bottom=0.5)
-    axes.set_ylabel("counts per channel")
-    axes.set_title(f"{spectrum.source}: live time {spectrum.live_time_s:g} s")
-    for peak in peaks:
-        if peak.candidates:
-            axes.annotate(
-                peak.candidates[0].nuclide,
-                (peak.energy_kev, max(float(counts.max()) * 0.5, 1.0)),
-                rotation=90,
-                fontsize=6,
-                ha="center",
-            )
-    directory = out.parent if str(out.parent) else Path(".")
-    if not directory.is_dir():
-        pyplot.close(figure)
-        raise InputError("the folder for the plot does not exist", where=str(out))
-    descriptor, temporary = tempfile.mkstemp(suffix=".png", dir=directory)
-    os.close(descriptor)
-    try:
-        figure.savefig(temporary, dpi=120)
-        os.replace(temporary, out)
-    finally:
-        pyplot.close(figure)
-        if os.path.exists(temporary):
-            os.unlink(temporary)

@@ -16,9 +16,8 @@ so a failed write never leaves a half-written PNG behind.
 
 from __future__ import annotations
 
+import io
 import math
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ from obspy import Stream, UTCDateTime
 from obspy.geodetics import locations2degrees
 
 from treatyverify.errors import InputError
+from treatyverify.files import write_atomically
 from treatyverify.monitoring.seismic.ingest import Station
 from treatyverify.monitoring.seismic.locate import KM_PER_DEG, Location, Pick
 from treatyverify.monitoring.seismic.traveltime import load_table
@@ -74,29 +74,9 @@ def _new_figure(width_in: float, height_in: float) -> Figure:
 
 def _write_png(figure: Figure, path: str | Path) -> Path:
     """Save ``figure`` as PNG at ``path`` atomically; :class:`InputError` naming a bad path."""
-    target = Path(path)
-    parent = target.parent
-    if not parent.is_dir():
-        raise InputError("the output directory does not exist", where=str(target))
-    if target.is_dir():
-        raise InputError("the output path is a directory", where=str(target))
-    try:
-        descriptor, name = tempfile.mkstemp(dir=parent, prefix=f".{target.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise InputError(f"cannot write a file here ({exc.strerror})", where=str(target)) from exc
-    temporary = Path(name)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            figure.savefig(handle, format="png")
-        os.chmod(temporary, 0o644)  # mkstemp creates 0600; a plot is for reading
-        os.replace(temporary, target)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise InputError(f"cannot write the PNG ({exc.strerror})", where=str(target)) from exc
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return target
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return write_atomically(path, buffer.getvalue())
 
 
 def _utc(time: UTCDateTime) -> str:

@@ -16,7 +16,6 @@ import io
 import os
 import re
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -29,6 +28,7 @@ import numpy.typing as npt
 import SpecUtils
 
 from treatyverify.errors import InputError
+from treatyverify.files import write_atomically
 from treatyverify.methods.gamma.spectrum import Spectrum
 
 __all__ = ["load_spectra", "load_spectrum", "write_n42"]
@@ -176,23 +176,7 @@ def write_n42(spectrum: Spectrum, path: str | os.PathLike[str]) -> None:
             "SpecUtils could not encode the spectrum as N42-2012", where=where
         ) from exc
 
-    directory = file.parent if str(file.parent) else Path(".")
-    tmp_name: str | None = None
-    try:
-        with tempfile.NamedTemporaryFile(
-            "wb", dir=directory, prefix=f".{file.name}.", suffix=".tmp", delete=False
-        ) as tmp:
-            tmp_name = tmp.name
-            tmp.write(buffer.getvalue())
-            tmp.flush()
-            os.fsync(tmp.fileno())
-        os.replace(tmp_name, file)
-        tmp_name = None
-    except OSError as exc:
-        raise InputError(f"cannot write file: {exc.strerror or exc}", where=where) from exc
-    finally:
-        if tmp_name is not None and os.path.exists(tmp_name):
-            os.unlink(tmp_name)
+    write_atomically(file, buffer.getvalue())
 
 
 # --------------------------------------------------------------------------- reading

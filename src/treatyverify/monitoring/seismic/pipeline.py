@@ -5,7 +5,9 @@ answer: every file is ingested and checked; the vertical channels are searched f
 arrivals; each station's earliest arrival is taken as its first P-type onset; the picks
 are associated on a grid of trial epicentres; the largest associated set is located
 by Geiger's method. The uncertainty given to a pick falls with its signal-to-noise
-ratio (0.3 s at SNR 20 or more, up to 1.5 s near the trigger threshold).
+ratio (0.3 s at SNR 20 or more, up to 1.5 s near the trigger threshold); these bounds
+and the 6/SNR law are choices made here, not values from a publication, and the
+location's a-posteriori variance factor corrects them when the residuals disagree.
 """
 
 from __future__ import annotations
