@@ -41,10 +41,6 @@ EXPECTED = {
 }
 
 
-def test_data_folder_location() -> None:
-    assert Path("/work/shared/data/gamma") == DATA or not DATA.is_dir()
-
-
 @NEEDS_DATA
 @pytest.mark.parametrize("name", FILES)
 def test_every_real_file_loads(name: str) -> None:
