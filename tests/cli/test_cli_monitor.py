@@ -6,6 +6,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
+import obspy
 import pytest
 from obspy.geodetics import gps2dist_azimuth
 from typer.testing import CliRunner
@@ -209,3 +211,69 @@ def test_screen_writes_the_screening_plot(tmp_path: Path) -> None:
     assert code == 0, err
     assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     assert str(png) in out.replace("\n", "")
+
+
+def _damaged_copy(folder: Path, out: Path) -> None:
+    """The 2017 recordings split into one file per station, with damage done to a few."""
+    stream = obspy.read(str(folder / "waveforms.mseed"))
+    stations = sorted({tr.stats.station for tr in stream})
+    gap, clipped, constant, resampled = stations[:4]
+    for code in stations:
+        part = stream.select(station=code).copy()
+        if code == gap:  # cut 5 s out of every component: a gap
+            t0 = part[0].stats.starttime
+            part = part.slice(t0, t0 + 200) + part.slice(t0 + 205, None)
+        elif code == clipped:
+            for tr in part:
+                top = np.percentile(np.abs(tr.data), 90)
+                tr.data = np.clip(tr.data, -top, top).astype(tr.data.dtype)
+        elif code == constant:
+            for tr in part:
+                tr.data[:] = 7
+        elif code == resampled:
+            for tr in part:
+                tr.decimate(2, no_filter=True)
+        part.write(str(out / f"{code}.mseed"), format="MSEED")
+    stranger = stream.select(station=stations[5]).copy()
+    for tr in stranger:
+        tr.stats.station = "ZZZZ"  # not in the station table
+    stranger.write(str(out / "ZZZZ.mseed"), format="MSEED")
+    (out / "corrupt.mseed").write_bytes(b"\x00not a seismogram" * 100)
+    (out / "stations.csv").write_bytes((folder / "stations.csv").read_bytes())
+
+
+@needs_data
+def test_process_warns_about_damaged_data_and_still_locates(tmp_path: Path) -> None:
+    folder = DATA / "seismic" / "regional-event-a"
+    _damaged_copy(folder, tmp_path)
+    code, out, err = run(
+        "monitor", "process", str(tmp_path), "--stations", str(tmp_path / "stations.csv"), "--json"
+    )
+    assert code == 0, err
+    found = json.loads(out)
+    error_km = (
+        gps2dist_azimuth(41.343, 129.036, found["latitude_deg"], found["longitude_deg"])[0] / 1e3
+    )
+    assert error_km < 25.0
+    warnings = "\n".join(found["warnings"])
+    for problem in ("gap of", "clipped", "constant", "Hz", "not in the station table"):
+        assert problem in warnings, problem
+    assert "corrupt.mseed" in warnings and "file skipped" in warnings
+
+
+def test_a_failed_location_says_why(tmp_path: Path) -> None:
+    rows = ["network,station,latitude,longitude,elevation_m"]
+    traces = []
+    for k in range(5):
+        rows.append(f"XX,S{k},{40 + k * 0.5},{130 + k * 0.3},0")
+        noise = np.random.default_rng(k).normal(0, 50, 40 * 300).astype(np.int32)
+        header = {"network": "XX", "station": f"S{k}", "channel": "BHZ", "sampling_rate": 40.0}
+        traces.append(obspy.Trace(noise, header=header))
+    (tmp_path / "stations.csv").write_text("\n".join(rows) + "\n")
+    obspy.Stream(traces).write(str(tmp_path / "noise.mseed"), format="MSEED")
+    code, _out, err = run(
+        "monitor", "process", str(tmp_path), "--stations", str(tmp_path / "stations.csv")
+    )
+    assert code == 2
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("error:") and "location failed:" in last and "picks" in last

@@ -167,8 +167,16 @@ def test_corrupt_miniseed_named(tmp_path: Path) -> None:
     assert len(result.stream) == 1
     garbage = tmp_path / "garbage.mseed"
     garbage.write_bytes(b"\x00not a seismogram" * 64)
+    skipped = ingest([good, garbage])  # one bad file among several: a warning, not a stop
+    assert len(skipped.stream) == 1
+    assert any(
+        w.trace_id == "garbage.mseed" and "file skipped" in w.problem for w in skipped.warnings
+    )
     with pytest.raises(InputError) as info:
-        ingest([good, garbage])
+        ingest(garbage)  # the only file given
+    assert info.value.where == str(garbage)
+    with pytest.raises(InputError) as info:
+        ingest([garbage, garbage])  # nothing readable at all
     assert info.value.where == str(garbage)
     with pytest.raises(InputError, match="not found"):
         read_waveforms(tmp_path / "absent.mseed")

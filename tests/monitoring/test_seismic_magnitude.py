@@ -136,13 +136,34 @@ def test_ms20_from_trace_with_response() -> None:
     assert sm.value == pytest.approx(4.82, abs=0.1)
 
 
-def test_mb_needs_table_and_simulation() -> None:
+def test_mb_needs_a_table_and_the_idc_distance_range() -> None:
     tr = _synthetic(1.0, 1e-8, 20.0, 200.0)
     tr.stats.response = Response.from_paz(
         zeros=[], poles=[], stage_gain=1.0, input_units="M", output_units="COUNTS"
     )
     sm = station_magnitude(tr, "mb", onset=tr.stats.starttime + 100, distance_deg=50.0)
-    assert sm.value is None and sm.status.startswith("not computed:")
+    assert sm.value is None and "Veith-Clawson" in sm.status
+    regional = station_magnitude(
+        tr, "mb", onset=tr.stats.starttime + 100, distance_deg=5.0, correction=FLAT
+    )
+    assert regional.value is None and "outside 20-105" in regional.status
+
+
+def test_mb_on_a_one_hertz_p_wave() -> None:
+    # 1 Hz sine of 10 nm ground displacement (inside the 0.8-4.5 Hz band) on a flat
+    # displacement response: A = 10 nm, T = 1 s, so mb = log10(10/1) + Q = 1 + Q. The
+    # 3-pole band-pass passes 1 Hz with a gain a little below one, hence the tolerance.
+    tr = _synthetic(1.0, 1e-8, 20.0, 200.0)
+    tr.stats.response = Response.from_paz(
+        zeros=[], poles=[], stage_gain=1.0, input_units="M", output_units="COUNTS"
+    )
+    sm = station_magnitude(
+        tr, "mb", onset=tr.stats.starttime + 100, distance_deg=60.0, correction=FLAT
+    )
+    assert sm.computed, sm.status
+    assert sm.period_s == pytest.approx(1.0, abs=0.05)
+    assert sm.amplitude_nm == pytest.approx(10.0, rel=0.15)
+    assert sm.value == pytest.approx(1.0 + FLAT(60.0, 0.0), abs=0.07)
 
 
 def test_no_response_on_shared_data() -> None:

@@ -78,10 +78,19 @@ def process_command(
         picks = first_arrival_picks(detections)
         progress.update(task, advance=1, description="associating and locating")
         coordinates = {key: (s.latitude, s.longitude) for key, s in known.items()}
-        location = locate_from_picks(picks, coordinates, model=model)
+        warnings = [f"{w.trace_id}: {w.problem}" for w in ingested.warnings]
+        try:
+            location = locate_from_picks(picks, coordinates, model=model)
+        except InputError as exc:
+            progress.stop()
+            for warning in warnings:
+                typer.echo(f"warning: {warning}", err=True)
+            raise InputError(
+                f"location failed: {exc.message} ({len(picks)} stations with detections)",
+                where=exc.where or str(source),
+            ) from exc
         progress.update(task, advance=1)
     ellipse = location.ellipse
-    warnings = [f"{w.trace_id}: {w.problem}" for w in ingested.warnings]
     summary: dict[str, object] = {
         "origin_time": str(location.origin_time),
         "latitude_deg": round(location.latitude_deg, 4),

@@ -218,15 +218,29 @@ def ingest(
     clip_min_run
         Run length (samples) at the extreme value that marks a trace as clipped.
 
+    Of several files, one that cannot be read at all (corrupt, or of no known format)
+    becomes a warning naming it and is skipped, so one bad file does not stop a network.
+
     Raises
     ------
     InputError
-        A file cannot be read at all; the error names the file.
+        A file is missing; the only file given, or every file, cannot be read. The error
+        names the file.
     """
     found: list[IngestWarning] = []
     stream = obspy.Stream()
-    for path in _as_paths(paths):
-        stream += _read_one(path, found)
+    files = _as_paths(paths)
+    unreadable: list[InputError] = []
+    for path in files:
+        try:
+            stream += _read_one(path, found)
+        except InputError as exc:
+            if not path.is_file() or len(files) == 1:
+                raise
+            unreadable.append(exc)
+            _warn(found, path.name, f"{exc.message}; file skipped")
+    if unreadable and len(unreadable) == len(files):
+        raise unreadable[0]
     result = check_stream(stream, stations, clip_min_run=clip_min_run)
     result.warnings[:0] = found
     return result

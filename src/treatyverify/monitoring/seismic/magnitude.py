@@ -4,15 +4,19 @@ Formulas
 --------
 ``mb = log10(A/T) + Q(Delta, h)``
     A: short-period P amplitude, nm of ground displacement, half the largest
-    peak-to-peak excursion in a window after the P onset, measured on a trace that
-    simulates a standard short-period (WWSSN-SP-like) response; T: its period, s;
-    Q: a distance-depth correction. The IDC uses the Veith & Clawson (1972) correction
-    (Veith, K. F. & Clawson, G. E., "Magnitude from short-period P-wave data",
-    Bull. Seismol. Soc. Am. 62(2), 435-452, 1972). **No table of Q values is shipped**:
-    a citable copy of the Veith-Clawson (or the Gutenberg & Richter 1956 P) table could not
-    be obtained and checked here, so the correction is a :class:`DistanceDepthTable`
-    supplied by the caller with its source, and so is the short-period simulation response
-    (poles and zeros) the amplitude is measured on.
+    peak-to-peak excursion in a window after the P onset, on the vertical component
+    converted to displacement and band-passed 0.8-4.5 Hz; T: its period, s; Q: a
+    distance-depth correction; stations 20-105 degrees from the event. This is the IDC
+    recipe as the SeisComP documentation of its mb(IDC) magnitude describes it
+    (seiscomp.de, "mb_IDC", SeisComP 6/7 manual: "A5/2" amplitude, 0.8-4.5 Hz,
+    20-105 degrees, Q after Veith & Clawson 1972 adjusted to half peak-to-peak). The IDC
+    uses the Veith & Clawson (1972) correction (Veith, K. F. & Clawson, G. E., "Magnitude
+    from short-period P-wave data", Bull. Seismol. Soc. Am. 62(2), 435-452, 1972).
+    **No table of Q values is shipped**: a citable copy of the Veith-Clawson (or the
+    Gutenberg & Richter 1956 P) table could not be obtained and checked here, so the
+    correction is a :class:`DistanceDepthTable` supplied by the caller with its source.
+    The filter order (3-pole Butterworth, causal, as for an onset-window measurement) is
+    this package's choice; the page names the band, not the filter.
 ``Ms_20 = log10(A/T) + 1.66 log10(Delta) + 0.3``
     A: vertical Rayleigh-wave ground displacement, nm (half peak-to-peak); T: its period,
     18-22 s; Delta: epicentral distance, 20-160 degrees. IASPEI (2013), "Summary of
@@ -53,6 +57,8 @@ from numpy.typing import NDArray
 from treatyverify.errors import InputError
 
 __all__ = [
+    "MB_BAND_HZ",
+    "MB_DISTANCE_DEG",
     "ML_DISTANCE_KM",
     "MS20_DISTANCE_DEG",
     "MS20_PERIOD_S",
@@ -77,6 +83,10 @@ MagnitudeKind = Literal["mb", "Ms_20", "ML"]
 MS20_PERIOD_S = (18.0, 22.0)
 #: Distance range of Ms_20, degrees (IASPEI 2013, Ms_20).
 MS20_DISTANCE_DEG = (20.0, 160.0)
+#: Pass band of the IDC mb amplitude, Hz (SeisComP manual, mb_IDC).
+MB_BAND_HZ = (0.8, 4.5)
+#: Distance range of IDC mb station magnitudes, degrees (SeisComP manual, mb_IDC).
+MB_DISTANCE_DEG = (20.0, 105.0)
 #: Hypocentral distance range of the IASPEI ML formula, km (IASPEI 2013, ML).
 ML_DISTANCE_KM = (10.0, 1000.0)
 
@@ -332,8 +342,10 @@ def station_magnitude(
     """Measure one station magnitude from a trace with a known instrument response.
 
     The response is removed to ground displacement (nm); for ML the Wood-Anderson
-    response (:data:`WOOD_ANDERSON_PAZ`) is simulated; for mb ``simulation_paz`` (the
-    short-period response, required) is simulated; for Ms_20 the displacement is
+    response (:data:`WOOD_ANDERSON_PAZ`) is simulated; for mb the displacement is
+    band-passed :data:`MB_BAND_HZ` (or ``simulation_paz`` is simulated when given, for a
+    user who wants a WWSSN-SP-like response instead) and the station must lie within
+    :data:`MB_DISTANCE_DEG`; for Ms_20 the displacement is
     band-passed 1/22-1/18 Hz (zero-phase, 2 corners). The largest half peak-to-peak
     amplitude in the window after ``onset`` and its period give the magnitude.
 
@@ -354,16 +366,20 @@ def station_magnitude(
     correction
         Distance-depth correction for mb (required for mb).
     simulation_paz
-        Short-period simulation poles and zeros for mb (required for mb).
+        Optional short-period simulation poles and zeros for mb, used instead of the band-pass.
     window_s
-        Measurement window after ``onset``, s; default (0, 6) for mb, (0, 30) for ML,
+        Measurement window after ``onset``, s; default (0, 5) for mb (the "5" of the IDC's
+        A5/2 amplitude name, read as a 5 s window), (0, 30) for ML,
         (0, 300) for Ms_20 (analyst choices, not standard values).
     """
     if not _has_response(trace, inventory):
         return _not(trace, kind, "no response")
-    if kind == "mb" and (correction is None or simulation_paz is None):
-        return _not(trace, kind, "no distance-depth correction or short-period response given")
-    start, end = window_s or {"mb": (0.0, 6.0), "ML": (0.0, 30.0), "Ms_20": (0.0, 300.0)}[kind]
+    if kind == "mb" and correction is None:
+        return _not(trace, kind, "no distance-depth correction (Veith-Clawson table) given")
+    if kind == "mb" and not MB_DISTANCE_DEG[0] <= distance_deg <= MB_DISTANCE_DEG[1]:
+        lo, hi = MB_DISTANCE_DEG
+        return _not(trace, kind, f"distance {distance_deg:.1f} degrees outside {lo:g}-{hi:g}")
+    start, end = window_s or {"mb": (0.0, 5.0), "ML": (0.0, 30.0), "Ms_20": (0.0, 300.0)}[kind]
     tr = trace.copy()
     tr.detrend("demean")
     tr.taper(0.05)
@@ -373,8 +389,10 @@ def station_magnitude(
     tr.data = tr.data * 1e9  # m -> nm
     if kind == "ML":
         tr.simulate(paz_simulate=WOOD_ANDERSON_PAZ)
-    elif kind == "mb":
+    elif kind == "mb" and simulation_paz is not None:
         tr.simulate(paz_simulate=simulation_paz)
+    elif kind == "mb":
+        tr.filter("bandpass", freqmin=MB_BAND_HZ[0], freqmax=MB_BAND_HZ[1], corners=3)
     else:
         tr.filter("bandpass", freqmin=1 / 22.0, freqmax=1 / 18.0, corners=2, zerophase=True)
     tr.trim(onset + start, onset + end)
