@@ -18,6 +18,7 @@ from treatyverify.treaty import TreatySpec, list_treaties, load_treaty
 SHIPPED = [
     "china-russia-launch-notification-2009",
     "ctbt",
+    "fmct",
     "inf",
     "new-start",
     "us-ussr-launch-notification-1988",
@@ -202,3 +203,29 @@ def test_dismantlement_regime() -> None:
         "depleted-uranium": 20_000,
         "thorium": 20_000,
     }
+
+
+def test_fmct_significant_quantities_and_timeliness_goals() -> None:
+    # IAEA Safeguards Glossary: SQ 8 kg Pu, 25 kg U-235 in HEU; timeliness goals one month
+    # for unirradiated direct-use material, three months irradiated, one year indirect use.
+    spec = load_treaty("fmct")
+    assert spec.significant_quantity("plutonium").quantity_kg == 8
+    assert spec.significant_quantity("heu").quantity_kg == 25
+    assert spec.timeliness_goal("plutonium").goal_days == 30
+    assert spec.timeliness_goal("heu").goal_days == 30
+    assert spec.timeliness_goal("leu").goal_days == 365
+    with pytest.raises(SpecError, match="timeliness goal"):
+        spec.timeliness_goal("thorium")
+
+
+def test_timeliness_goal_must_name_a_material_with_a_significant_quantity() -> None:
+    data = load_treaty("fmct").model_dump(mode="json", exclude_defaults=True)
+    data["timeliness_goals"][0]["materials"] = ["unobtainium"]
+    with pytest.raises(ValueError, match="unobtainium"):
+        TreatySpec.model_validate(data)
+
+
+def test_digest_ignores_sections_left_at_their_defaults() -> None:
+    spec = load_treaty("ctbt")
+    assert "timeliness_goals" not in spec.canonical_json()
+    assert spec.model_copy(update={"dismantlement_steps": ()}).digest() == spec.digest()

@@ -43,6 +43,7 @@ from treatyverify.treaty.models import (
     ScreeningCriterion,
     SignificantQuantity,
     Stage,
+    TimelinessGoal,
     TreatySpec,
 )
 
@@ -68,6 +69,7 @@ __all__ = [
     "ScreeningCriterion",
     "SignificantQuantity",
     "Stage",
+    "TimelinessGoal",
     "TreatySpec",
     "index_markdown",
     "list_treaties",

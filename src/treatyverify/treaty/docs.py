@@ -221,6 +221,15 @@ def treaty_markdown(spec: TreatySpec) -> str:
             ["material", "quantity (kg)", "basis", "source"],
             [(q.material, q.quantity_kg, q.basis, q.source) for q in spec.significant_quantities],
         )
+    if spec.timeliness_goals:
+        out += ["", "## Timeliness goals", ""]
+        out += _table(
+            ["category", "goal (days)", "materials", "source"],
+            [
+                (g.category, g.goal_days, ", ".join(g.materials), g.source)
+                for g in spec.timeliness_goals
+            ],
+        )
     if spec.monitoring is not None:
         mon = spec.monitoring
         if mon.networks:

@@ -65,6 +65,7 @@ __all__ = [
     "ScreeningCriterion",
     "SignificantQuantity",
     "Stage",
+    "TimelinessGoal",
     "TreatySpec",
 ]
 
@@ -712,6 +713,27 @@ class SignificantQuantity(_Frozen):
     source: Source
 
 
+class TimelinessGoal(_Frozen):
+    """The longest time allowed between a diversion and its detection, per material category.
+
+    Parameters
+    ----------
+    category
+        Slug of the material category, e.g. ``"unirradiated-direct-use"``.
+    goal_days
+        Timeliness goal, days.
+    materials
+        Significant-quantity materials (slugs) the goal applies to.
+    source
+        Source (IAEA Safeguards Glossary).
+    """
+
+    category: Slug
+    goal_days: Positive
+    materials: tuple[Slug, ...] = ()
+    source: Source
+
+
 class Stage(_Frozen):
     """A stage of measures; each stage works on its own (design principle 5).
 
@@ -868,7 +890,7 @@ class TreatySpec(_Frozen):
     sources
         The treaty text, protocols and other documents the specification draws on.
     parties, item_classes, limits, declarations, notifications, inspections,
-    methods, sampling, significant_quantities, stages, monitoring,
+    methods, sampling, significant_quantities, timeliness_goals, stages, monitoring,
     dismantlement_steps
         Sections; each optional, each validated when present.
     """
@@ -892,6 +914,7 @@ class TreatySpec(_Frozen):
     methods: tuple[MethodSpec, ...] = ()
     sampling: SamplingSpec | None = None
     significant_quantities: tuple[SignificantQuantity, ...] = ()
+    timeliness_goals: tuple[TimelinessGoal, ...] = ()
     stages: tuple[Stage, ...] = ()
     monitoring: MonitoringSpec | None = None
     dismantlement_steps: tuple[DismantlementStep, ...] = ()
@@ -929,6 +952,7 @@ class TreatySpec(_Frozen):
             ("inspections", (i.id for i in self.inspections)),
             ("methods", (m.id for m in self.methods)),
             ("significant_quantities", (q.material for q in self.significant_quantities)),
+            ("timeliness_goals", (g.category for g in self.timeliness_goals)),
             ("stages", (s.id for s in self.stages)),
             ("dismantlement_steps", (str(s.number) for s in self.dismantlement_steps)),
         ]
@@ -962,6 +986,14 @@ class TreatySpec(_Frozen):
 
     def _check_references(self) -> None:
         classes = {c.id for c in self.item_classes}
+        materials = {q.material for q in self.significant_quantities}
+        for i, goal in enumerate(self.timeliness_goals):
+            for ref in goal.materials:
+                if ref not in materials:
+                    raise ValueError(
+                        f"timeliness_goals.{i}.materials: {ref!r} has no significant quantity"
+                        f" (significant_quantities: {', '.join(sorted(materials)) or 'none'})"
+                    )
         for i, limit in enumerate(self.limits):
             for ref in limit.counts:
                 if ref not in classes:
@@ -1170,6 +1202,13 @@ class TreatySpec(_Frozen):
             "significant quantity for", material, f"significant_quantities.{material}"
         )
 
+    def timeliness_goal(self, material: str) -> TimelinessGoal:
+        """The timeliness goal that covers ``material``; :class:`SpecError` if none does."""
+        for goal in self.timeliness_goals:
+            if material in goal.materials:
+                return goal
+        raise self._missing("timeliness goal for", material, f"timeliness_goals.{material}")
+
     def dismantlement_step(self, number: int) -> DismantlementStep:
         """Dismantlement step ``number``; :class:`SpecError` if absent."""
         for s in self.dismantlement_steps:
@@ -1180,9 +1219,13 @@ class TreatySpec(_Frozen):
     # -- identity -----------------------------------------------------------
 
     def canonical_json(self) -> str:
-        """The specification as canonical JSON (sorted keys, no spaces, UTF-8 text)."""
+        """The specification as canonical JSON (sorted keys, no spaces, UTF-8 text).
+
+        Fields left at their defaults are omitted, so that a section added to the schema
+        later does not change the digest of a specification that does not use it.
+        """
         return json.dumps(
-            self.model_dump(mode="json"),
+            self.model_dump(mode="json", exclude_defaults=True),
             sort_keys=True,
             separators=(",", ":"),
             ensure_ascii=False,
