@@ -10,11 +10,18 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+# System library: libsodium (ristretto255 for the zero-knowledge proofs), from Debian.
+$(VENV)/.system-packages: | $(BIN)/python
+	@if ! ldconfig -p | grep -q 'libsodium\.so'; then \
+		apt-get update && apt-get install -y --no-install-recommends libsodium23; \
+	fi
+	touch $@
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python $(VENV)/.system-packages
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python $(VENV)/.system-packages
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 
