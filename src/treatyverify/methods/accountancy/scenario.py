@@ -4,8 +4,9 @@ errors and optional diversion, for tests and exercises.
 Two plants are modelled, each as one MBA with 12 monthly balance periods:
 
 Reprocessing plant (plutonium balance)
-    Throughput 800 t heavy metal per year: the design capacity of the Rokkasho
-    Reprocessing Plant (Japan Nuclear Fuel Ltd., public plant description, 800 t U/yr).
+    Throughput 800 t heavy metal per year: the maximum annual capacity of the Rokkasho
+    Reprocessing Plant, 800 tUPr (Japan Nuclear Fuel Ltd., press release of 16 December
+    2020, "Operation Plans for Rokkasho Reprocessing Plant and MOX Fuel Fabrication Plant").
     Plutonium content of the spent fuel 1 % of heavy metal, the order of magnitude
     usually quoted for LWR fuel discharged at about 40-50 GWd/t (notional round value).
     So 8000 kg Pu/yr, 666.7 kg per month, received in 10 input-accountancy-tank
