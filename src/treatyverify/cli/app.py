@@ -10,7 +10,18 @@ from __future__ import annotations
 import typer
 
 from treatyverify import __version__
-from treatyverify.cli import demo, draw, gamma, monitor, party, record, template, treaty
+from treatyverify.cli import (
+    accountancy,
+    demo,
+    draw,
+    gamma,
+    monitor,
+    party,
+    record,
+    sampling,
+    template,
+    treaty,
+)
 from treatyverify.cli.common import App
 
 __all__ = ["app", "main"]
@@ -29,6 +40,8 @@ app.add_typer(draw.app, name="draw")
 app.add_typer(gamma.app, name="gamma")
 app.add_typer(template.app, name="template")
 app.add_typer(monitor.app, name="monitor")
+app.add_typer(accountancy.app, name="accountancy")
+app.add_typer(sampling.app, name="sampling")
 app.command("demo")(demo.run_demo_command)
 
 

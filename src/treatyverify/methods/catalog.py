@@ -16,12 +16,15 @@ neutron.multiplicity-mass  neutron                 min_mass_kg
 template.spectrum-match    template, candidate     false_alarm_probability, normalization
 template.multiplet-match   template_gamma,         false_alarm_probability
                            candidate_gamma
+accountancy.mass-balance   balance                 false_alarm_probability
 ========================== ======================= ==================================
 
 Inputs: ``gamma`` is a :class:`GammaMeasurement`, ``positions`` a sequence of them
 (one per detector position), ``neutron`` a :class:`MultiplicityMeasurement`,
 ``template`` and ``candidate`` spectra (:class:`Spectrum`), ``template_gamma`` and
-``candidate_gamma`` their :class:`GammaMeasurement` (calibration and resolution).
+``candidate_gamma`` their :class:`GammaMeasurement` (calibration and resolution),
+``balance`` a :class:`MaterialBalance` (the MUFs of a campaign with their covariance,
+judged by Page's test on SITMUF at the treaty's campaign false-alarm probability).
 
 Every threshold comes from the method's parameters in the treaty specification
 (:meth:`MethodSpec.number`); a missing one is the :class:`SpecError` naming the treaty
@@ -29,8 +32,8 @@ and the field, never a default. Each plugin computes ``pass`` and its physics va
 (``ratio``, ``mass_kg``, ...); the barrier releases only those the treaty lists in
 ``reveals``.
 
-Not implemented here: ``unique-identifier`` (tags and seals), ``accountancy.mass-balance``
-(material accountancy), ``visual-count`` and ``visual-count.reentry-vehicles``
+Not implemented here: ``unique-identifier`` (tags and seals), ``visual-count`` and
+``visual-count.reentry-vehicles``
 (inspections counted by inspectors, not measured behind a barrier).
 """
 
@@ -39,6 +42,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from treatyverify.errors import InputError
+from treatyverify.methods.accountancy.balance import MaterialBalance
+from treatyverify.methods.accountancy.evaluation import evaluate_campaign
 from treatyverify.methods.gamma.attributes import (
     GammaMeasurement,
     oxide_absence,
@@ -61,7 +66,6 @@ __all__ = ["NOT_IMPLEMENTED", "default_registry"]
 NOT_IMPLEMENTED: frozenset[str] = frozenset(
     {
         "unique-identifier",
-        "accountancy.mass-balance",
         "visual-count",
         "visual-count.reentry-vehicles",
     }
@@ -151,6 +155,17 @@ def _multiplets(data: SensitiveData, method: MethodSpec) -> Outputs:
     return {"pass": result.passed, "p_value": result.p_value}
 
 
+def _mass_balance(data: SensitiveData, method: MethodSpec) -> Outputs:
+    balance = data["balance"]
+    if not isinstance(balance, MaterialBalance):
+        raise InputError("must be a MaterialBalance", where="balance")
+    result = evaluate_campaign(
+        balance, false_alarm_probability=method.number("false_alarm_probability")
+    )
+    alarm = result.page.alarm_period
+    return {"pass": result.passed, "alarm_period": 0 if alarm is None else alarm}
+
+
 def default_registry() -> MethodRegistry:
     """A registry holding every implemented method (see the module docstring)."""
     registry = MethodRegistry()
@@ -169,6 +184,7 @@ def default_registry() -> MethodRegistry:
             {"pass", "p_value"},
             _multiplets,
         ),
+        ("accountancy.mass-balance", ("balance",), {"pass", "alarm_period"}, _mass_balance),
     )
     for name, inputs, outputs, run in plugins:
         registry.register(MethodPlugin(name, inputs, frozenset(outputs), run))

@@ -41,6 +41,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from treatyverify.errors import InputError
+from treatyverify.files import write_atomically
 from treatyverify.methods.accountancy.measurement_errors import (
     ErrorModel,
     MethodErrors,
@@ -56,7 +57,7 @@ from treatyverify.methods.accountancy.model import (
     PhysicalInventory,
 )
 
-__all__ = ["load_facility", "parse_facility"]
+__all__ = ["facility_to_data", "load_facility", "parse_facility", "write_facility"]
 
 T = TypeVar("T")
 
@@ -250,3 +251,74 @@ def load_facility(path: str | Path, *, error_model: ErrorModel | None = None) ->
     else:
         raise InputError("a facility file must end in .yaml, .yml or .json", where=name)
     return parse_facility(data, name, error_model=error_model)
+
+
+def _time(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def _batch_data(batch: Batch) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": batch.id, "element": batch.element}
+    if batch.isotope is not None:
+        data["isotope"] = batch.isotope
+    data |= {
+        "mass": batch.mass,
+        "unit": batch.unit,
+        "method": list(batch.methods),
+        "kmp": batch.kmp,
+    }
+    return data
+
+
+def facility_to_data(facility: Facility) -> dict[str, Any]:
+    """The facility as the mapping :func:`parse_facility` reads (times in UTC, ISO 8601).
+
+    Every method of the error model is written out with its source, so that the file
+    stands on its own.
+    """
+    return {
+        "mba": {
+            "id": facility.mba.id,
+            "name": facility.mba.name,
+            "kmps": [
+                {"id": k.id, "kind": k.kind, "description": k.description}
+                for k in facility.mba.kmps
+            ],
+        },
+        "methods": [
+            facility.error_model.get(m).model_dump(mode="json")
+            for m in sorted(facility.error_model.ids)
+        ],
+        "calibrations": {
+            method: [_time(t) for t in times] for method, times in facility.calibrations.items()
+        },
+        "inventories": [
+            {"time": _time(inv.time), "items": [_batch_data(b) for b in inv.items]}
+            for inv in facility.inventories
+        ],
+        "periods": [
+            {
+                "id": per.id,
+                "start": _time(per.start),
+                "end": _time(per.end),
+                "changes": [
+                    {"kind": c.kind, "time": _time(c.time)} | _batch_data(c.batch)
+                    for c in per.changes
+                ],
+            }
+            for per in facility.periods
+        ],
+    }
+
+
+def write_facility(path: str | Path, facility: Facility) -> Path:
+    """Write a facility file atomically: JSON for ``.json``, YAML for ``.yaml``/``.yml``."""
+    file = Path(path)
+    data = facility_to_data(facility)
+    if file.suffix.lower() == ".json":
+        text = json.dumps(data, indent=1, ensure_ascii=False) + "\n"
+    elif file.suffix.lower() in {".yaml", ".yml"}:
+        text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    else:
+        raise InputError("a facility file must end in .json, .yaml or .yml", where=str(file))
+    return write_atomically(file, text.encode("utf-8"))
