@@ -21,6 +21,7 @@ from treatyverify.cli import (
     sampling,
     template,
     treaty,
+    zk,
 )
 from treatyverify.cli.common import App
 
@@ -42,6 +43,7 @@ app.add_typer(template.app, name="template")
 app.add_typer(monitor.app, name="monitor")
 app.add_typer(accountancy.app, name="accountancy")
 app.add_typer(sampling.app, name="sampling")
+app.add_typer(zk.app, name="zk")
 app.command("demo")(demo.run_demo_command)
 
 

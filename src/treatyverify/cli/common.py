@@ -13,9 +13,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from treatyverify.errors import TreatyVerifyError
+from treatyverify.errors import LedgerError, TreatyVerifyError
 from treatyverify.records.keys import PartyKey, PublicPartyKey, load_private_key, load_public_keys
 from treatyverify.records.ledger import Ledger
+from treatyverify.treaty import TreatySpec, load_treaty
 
 __all__ = [
     "App",
@@ -25,6 +26,7 @@ __all__ = [
     "console",
     "emit_json",
     "error_line",
+    "ledger_spec",
     "open_ledger",
     "print_table",
     "read_key",
@@ -53,6 +55,18 @@ def ledger_location(value: str | None) -> str:
 def open_ledger(value: str | None) -> Ledger:
     """Open the ledger named by ``--ledger`` (or its default)."""
     return Ledger.open(ledger_location(value))
+
+
+def ledger_spec(ledger: Ledger) -> TreatySpec:
+    """The installed specification of the ledger's treaty, refused if it is not the one pinned."""
+    spec = load_treaty(ledger.treaty)
+    if spec.digest() != ledger.spec_digest:
+        raise LedgerError(
+            f"the ledger was opened under another version of {spec.id} "
+            f"(digest {ledger.spec_digest[:16]}, installed {spec.digest()[:16]})",
+            where=ledger.store.name,
+        )
+    return spec
 
 
 def read_key(path: Path) -> PartyKey:

@@ -16,6 +16,7 @@ from treatyverify.cli.common import (
     console,
     emit_json,
     ledger_location,
+    ledger_spec,
     open_ledger,
     print_table,
     read_key,
@@ -23,7 +24,7 @@ from treatyverify.cli.common import (
 )
 from treatyverify.compliance.findings import submit_finding
 from treatyverify.compliance.limits import evaluate_limits
-from treatyverify.errors import InputError, LedgerError, SigningKeyError
+from treatyverify.errors import InputError, SigningKeyError
 from treatyverify.exchange.declarations import (
     latest_declarations,
     load_declaration,
@@ -41,14 +42,7 @@ app = App(help="The signed, multi-party record ledger.", no_args_is_help=True)
 
 
 def _spec_for(ledger: Ledger) -> TreatySpec:
-    spec = load_treaty(ledger.treaty)
-    if spec.digest() != ledger.spec_digest:
-        raise LedgerError(
-            f"the ledger was opened under another version of {spec.id} "
-            f"(digest {ledger.spec_digest[:16]}, installed {spec.digest()[:16]})",
-            where=ledger.store.name,
-        )
-    return spec
+    return ledger_spec(ledger)
 
 
 def _print_record(record: Record, as_json: bool) -> None:

@@ -221,6 +221,15 @@ def treaty_markdown(spec: TreatySpec) -> str:
             ["material", "quantity (kg)", "basis", "source"],
             [(q.material, q.quantity_kg, q.basis, q.source) for q in spec.significant_quantities],
         )
+    if spec.committed_declarations:
+        out += ["", "## Committed declarations (zero-knowledge)", ""]
+        out += _table(
+            ["id", "limit", "site bits", "source"],
+            [
+                (c.id, c.limit, "total only" if c.site_bits is None else c.site_bits, c.source)
+                for c in spec.committed_declarations
+            ],
+        )
     if spec.timeliness_goals:
         out += ["", "## Timeliness goals", ""]
         out += _table(

@@ -47,6 +47,7 @@ from pydantic import (
 from treatyverify.errors import SpecError, UnknownNameError
 
 __all__ = [
+    "CommittedDeclarationSpec",
     "Deadline",
     "DeclarationSchedule",
     "DismantlementStep",
@@ -713,6 +714,31 @@ class SignificantQuantity(_Frozen):
     source: Source
 
 
+class CommittedDeclarationSpec(_Frozen):
+    """A declaration the treaty requires as commitments with a zero-knowledge proof.
+
+    The party commits to its count of the limit's items at each site and proves that the
+    total is within the limit; inspections open only the commitments of drawn sites.
+
+    Parameters
+    ----------
+    id
+        Slug naming the requirement (used as the declaration's category).
+    limit
+        Id of the limit (in ``limits``) whose maximum the committed total must respect.
+    site_bits
+        When set, every site count is also proven in ``[0, 2**site_bits)``; ``None``
+        proves only the total (see ``docs/zk.md`` on what that leaves open).
+    source
+        Source of the requirement.
+    """
+
+    id: Slug
+    limit: Slug
+    site_bits: Annotated[int, Field(ge=1, le=32)] | None = None
+    source: Source
+
+
 class TimelinessGoal(_Frozen):
     """The longest time allowed between a diversion and its detection, per material category.
 
@@ -890,7 +916,8 @@ class TreatySpec(_Frozen):
     sources
         The treaty text, protocols and other documents the specification draws on.
     parties, item_classes, limits, declarations, notifications, inspections,
-    methods, sampling, significant_quantities, timeliness_goals, stages, monitoring,
+    methods, sampling, significant_quantities, timeliness_goals, committed_declarations,
+    stages, monitoring,
     dismantlement_steps
         Sections; each optional, each validated when present.
     """
@@ -915,6 +942,7 @@ class TreatySpec(_Frozen):
     sampling: SamplingSpec | None = None
     significant_quantities: tuple[SignificantQuantity, ...] = ()
     timeliness_goals: tuple[TimelinessGoal, ...] = ()
+    committed_declarations: tuple[CommittedDeclarationSpec, ...] = ()
     stages: tuple[Stage, ...] = ()
     monitoring: MonitoringSpec | None = None
     dismantlement_steps: tuple[DismantlementStep, ...] = ()
@@ -953,6 +981,7 @@ class TreatySpec(_Frozen):
             ("methods", (m.id for m in self.methods)),
             ("significant_quantities", (q.material for q in self.significant_quantities)),
             ("timeliness_goals", (g.category for g in self.timeliness_goals)),
+            ("committed_declarations", (c.id for c in self.committed_declarations)),
             ("stages", (s.id for s in self.stages)),
             ("dismantlement_steps", (str(s.number) for s in self.dismantlement_steps)),
         ]
@@ -987,6 +1016,13 @@ class TreatySpec(_Frozen):
     def _check_references(self) -> None:
         classes = {c.id for c in self.item_classes}
         materials = {q.material for q in self.significant_quantities}
+        limit_ids = {limit.id for limit in self.limits}
+        for i, committed in enumerate(self.committed_declarations):
+            if committed.limit not in limit_ids:
+                raise ValueError(
+                    f"committed_declarations.{i}.limit: {committed.limit!r} is not a limit"
+                    f" (limits: {', '.join(sorted(limit_ids)) or 'none'})"
+                )
         for i, goal in enumerate(self.timeliness_goals):
             for ref in goal.materials:
                 if ref not in materials:
@@ -1200,6 +1236,15 @@ class TreatySpec(_Frozen):
                 return q
         raise self._missing(
             "significant quantity for", material, f"significant_quantities.{material}"
+        )
+
+    def committed_declaration(self, declaration_id: str) -> CommittedDeclarationSpec:
+        """The committed-declaration requirement ``declaration_id``; SpecError if absent."""
+        for c in self.committed_declarations:
+            if c.id == declaration_id:
+                return c
+        raise self._missing(
+            "committed declaration", declaration_id, f"committed_declarations.{declaration_id}"
         )
 
     def timeliness_goal(self, material: str) -> TimelinessGoal:

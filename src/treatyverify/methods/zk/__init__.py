@@ -16,6 +16,7 @@ from treatyverify.methods.zk.declaration import (
     CommittedDeclaration,
     DeclarationOpenings,
     commit_declaration,
+    prove_declaration,
 )
 from treatyverify.methods.zk.group import (
     GROUP_ORDER,
@@ -106,6 +107,7 @@ __all__ = [
     "hash_to_scalar",
     "honest_bit_transcript",
     "prove_at_most",
+    "prove_declaration",
     "prove_range",
     "prove_ranges",
     "simulate_bit_transcript",

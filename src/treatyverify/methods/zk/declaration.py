@@ -28,6 +28,7 @@ from treatyverify.methods.zk.pedersen import (
     Opening,
     check_opening,
     commit_counts,
+    commit_scalar,
     sum_commitments,
     sum_openings,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "CommittedDeclaration",
     "DeclarationOpenings",
     "commit_declaration",
+    "prove_declaration",
 ]
 
 DECLARATION_FORMAT: Final = "treatyverify-zk-declaration/1"
@@ -381,28 +383,57 @@ def commit_declaration(
         refuses: no valid proof exists), or a site count exceeds ``2^site_bits - 1``.
     """
     _check_name(category, "category")
-    site_bits = _check_site_bits(site_bits)
-    bits = bits_for_limit(limit)
     if not counts:
         raise InputError("a declaration needs at least one site", where="counts")
-    committed = commit_counts(counts)
-    total = sum_openings(committed.openings.values())
+    openings = DeclarationOpenings(dict(commit_counts(counts).openings))
+    declaration = prove_declaration(
+        openings, limit=limit, context=context, category=category, site_bits=site_bits
+    )
+    return declaration, openings
+
+
+def prove_declaration(
+    openings: DeclarationOpenings,
+    *,
+    limit: int,
+    context: ProofContext,
+    category: str,
+    site_bits: int | None = None,
+) -> CommittedDeclaration:
+    """Prove, from the party's openings, that the committed total is within the limit.
+
+    The site commitments are recomputed from the openings (``value G + blinding H``), so
+    a party can commit first (:func:`commit_declaration` or
+    :func:`~treatyverify.methods.zk.pedersen.commit_counts`) and prove later. Parameters
+    and errors as :func:`commit_declaration`.
+    """
+    _check_name(category, "category")
+    site_bits = _check_site_bits(site_bits)
+    bits = bits_for_limit(limit)
+    if not openings.openings:
+        raise InputError("a declaration needs at least one site", where="counts")
+    sites = {
+        _check_name(site_id, f"sites[{site_id!r}]"): commit_scalar(
+            Scalar.from_int(o.value), o.blinding
+        )
+        for site_id, o in openings.openings.items()
+    }
+    total = sum_openings(openings.openings.values())
     if total.value > limit:
         raise InputError(
             "the declared total exceeds the limit; refusing to prove compliance", where="limit"
         )
-    sites = dict(committed.commitments)
     statements: list[tuple[Opening, int]] = [
         (total, bits),
         (Opening(limit - total.value, -total.blinding), bits),
     ]
     if site_bits is not None:
-        for site_id, opening in committed.openings.items():
+        for site_id, opening in openings.openings.items():
             if opening.value >= 1 << site_bits:
                 raise InputError(f"exceeds 2^{site_bits} - 1", where=f"counts[{site_id}]")
             statements.append((opening, site_bits))
     proofs = prove_ranges(statements, _transcript(context, category, limit, site_bits, sites))
-    declaration = CommittedDeclaration(
+    return CommittedDeclaration(
         context,
         category,
         limit,
@@ -411,4 +442,3 @@ def commit_declaration(
         site_bits,
         tuple(proofs[2:]),
     )
-    return declaration, DeclarationOpenings(dict(committed.openings))
