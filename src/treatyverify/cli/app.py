@@ -16,6 +16,7 @@ from treatyverify.cli import (
     draw,
     gamma,
     monitor,
+    notify,
     party,
     record,
     sampling,
@@ -41,6 +42,7 @@ app.add_typer(draw.app, name="draw")
 app.add_typer(gamma.app, name="gamma")
 app.add_typer(template.app, name="template")
 app.add_typer(monitor.app, name="monitor")
+app.add_typer(notify.app, name="notify")
 app.add_typer(accountancy.app, name="accountancy")
 app.add_typer(sampling.app, name="sampling")
 app.add_typer(zk.app, name="zk")
