@@ -244,3 +244,15 @@ def test_check_launch(tmp_path: Path) -> None:
     del notice["fields"]["direction"]
     write_json(path, notice)
     assert "fields.direction" in fails(*check)
+
+
+def test_a_ledger_made_under_another_version_of_the_treaty_is_refused(tmp_path: Path) -> None:
+    document = load_treaty("new-start").model_dump(mode="json", exclude_defaults=True)
+    document["notes"] = "a locally amended copy"
+    amended = tmp_path / "amended.yaml"
+    amended.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    ledger, _keys = make_ledger(tmp_path, load_treaty(str(amended)))
+    err = fails("due", "--ledger", str(ledger), "--now", "2026-02-01T00:00:00Z")
+    assert "another version of new-start" in err
+    assert "base" not in err  # the error names the ledger, not its content
+    ok("due", "--ledger", str(ledger), "--now", "2026-02-01T00:00:00Z", "--treaty", str(amended))

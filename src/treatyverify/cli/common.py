@@ -57,13 +57,17 @@ def open_ledger(value: str | None) -> Ledger:
     return Ledger.open(ledger_location(value))
 
 
-def ledger_spec(ledger: Ledger) -> TreatySpec:
-    """The installed specification of the ledger's treaty, refused if it is not the one pinned."""
-    spec = load_treaty(ledger.treaty)
-    if spec.digest() != ledger.spec_digest:
+def ledger_spec(ledger: Ledger, treaty: str | None = None) -> TreatySpec:
+    """The specification of the ledger's treaty, refused unless it is the one the ledger pins.
+
+    ``treaty`` (an id or a YAML path) replaces the installed specification, for a ledger
+    made under a specification file of its own.
+    """
+    spec = load_treaty(treaty or ledger.treaty)
+    if spec.id != ledger.treaty or spec.digest() != ledger.spec_digest:
         raise LedgerError(
-            f"the ledger was opened under another version of {spec.id} "
-            f"(digest {ledger.spec_digest[:16]}, installed {spec.digest()[:16]})",
+            f"the ledger was opened under another version of {ledger.treaty} "
+            f"(digest {ledger.spec_digest[:16]}, given {spec.id} {spec.digest()[:16]})",
             where=ledger.store.name,
         )
     return spec

@@ -23,11 +23,12 @@ from treatyverify.cli.common import (
     LedgerOption,
     console,
     emit_json,
+    ledger_spec,
     open_ledger,
     print_table,
     read_key,
 )
-from treatyverify.errors import InputError, LedgerError
+from treatyverify.errors import InputError
 from treatyverify.notifications.deadlines import check_deadlines, due, parse_utc
 from treatyverify.notifications.exchange_io import (
     check_notices,
@@ -67,14 +68,7 @@ TreatyOverride = typer.Option(
 
 
 def _spec_for(book: Ledger, treaty: str | None) -> TreatySpec:
-    spec = load_treaty(treaty or book.treaty)
-    if spec.id != book.treaty or spec.digest() != book.spec_digest:
-        raise LedgerError(
-            f"the ledger was opened under another specification of {book.treaty} "
-            f"(digest {book.spec_digest[:16]}, given {spec.id} {spec.digest()[:16]})",
-            where=book.store.name,
-        )
-    return spec
+    return ledger_spec(book, treaty)
 
 
 def _read_json(path: Path) -> Any:
