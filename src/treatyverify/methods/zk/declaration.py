@@ -149,7 +149,11 @@ class DeclarationOpenings:
             raise InputError('expected keys ["format", "openings"]', where="openings")
         if data["format"] != OPENINGS_FORMAT:
             raise InputError(f"expected {OPENINGS_FORMAT!r}", where="format")
-        items = data["openings"]
+        return DeclarationOpenings.openings_from_list(data["openings"])
+
+    @staticmethod
+    def openings_from_list(items: object) -> dict[str, Opening]:
+        """Parse the list of ``{"id", "value", "blinding"}`` openings strictly."""
         if not isinstance(items, list):
             raise InputError("expected a list", where="openings")
         result: dict[str, Opening] = {}

@@ -30,7 +30,6 @@ from typing import Any, Final
 from treatyverify.errors import InputError, VerificationError
 from treatyverify.files import write_atomically
 from treatyverify.methods.zk.declaration import (
-    OPENINGS_FORMAT,
     CommittedDeclaration,
     DeclarationOpenings,
     prove_declaration,
@@ -265,9 +264,7 @@ def read_secret(path: str | Path) -> PartySecret:
         if not isinstance(data[name], str) or not data[name]:
             raise InputError("expected a non-empty string", where=f"{file}: {name}")
     try:
-        openings = DeclarationOpenings.openings_from_json(
-            json.dumps({"format": OPENINGS_FORMAT, "openings": data["openings"]})
-        )
+        openings = DeclarationOpenings.openings_from_list(data["openings"])
     except InputError as exc:
         raise InputError(exc.message, where=f"{file}: {exc.where}") from None
     if not openings:
@@ -285,6 +282,4 @@ def openings_of_record(record: Record) -> dict[str, Opening]:
     """The openings a ``zk_opening`` record reveals."""
     if record.kind != OPENING_KIND:
         raise InputError(f"is a {record.kind} record, not {OPENING_KIND}", where=record.ref)
-    return DeclarationOpenings.openings_from_json(
-        json.dumps({"format": OPENINGS_FORMAT, "openings": record.body["openings"]})
-    )
+    return DeclarationOpenings.openings_from_list(record.body["openings"])
