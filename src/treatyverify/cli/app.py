@@ -14,6 +14,7 @@ from treatyverify.cli import (
     accountancy,
     demo,
     draw,
+    exercise,
     gamma,
     monitor,
     notify,
@@ -46,6 +47,7 @@ app.add_typer(notify.app, name="notify")
 app.add_typer(accountancy.app, name="accountancy")
 app.add_typer(sampling.app, name="sampling")
 app.add_typer(zk.app, name="zk")
+app.add_typer(exercise.app, name="exercise")
 app.command("demo")(demo.run_demo_command)
 
 

@@ -1,0 +1,439 @@
+"""Monte Carlo over many runs of an exercise, in local processes or on a Dask cluster.
+
+Run ``i`` of a batch always gets the seed sequence ``SeedSequence(seed, spawn_key=(twin,
+i))`` (``twin`` 0 for runs with the host's violation, 1 for the compliant twin runs that
+measure false alarms), and results are put back in run order; so the same seed gives
+the same results whatever the number of workers or the scheduler. Sweep points share
+those seeds (common random numbers), which makes differences between points sharper.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import tempfile
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from treatyverify.errors import InputError
+from treatyverify.exercise.loader import LoadedScenario, cached_scenario
+from treatyverify.exercise.outcome import RunOutcome
+from treatyverify.exercise.stats import Estimate
+from treatyverify.exercise.world import RunContext
+
+__all__ = [
+    "ExerciseResult",
+    "OperatingPoint",
+    "PointResult",
+    "run_chunk",
+    "run_exercise",
+]
+
+Progress = Callable[[int, int], None]
+"""Called with (runs done, runs in all) as runs finish."""
+
+_PREPARED: dict[tuple[str, int], Any] = {}
+
+_MEMORY_FOLDER = Path("/dev/shm")  # noqa: S108 - only a parent for mkdtemp's private folders
+"""Run ledgers are thrown away after their outcome is read; where the system offers a
+memory-backed folder they live there, so SQLite's durable commits cost no disk flush."""
+
+
+def _scratch_folder() -> str | None:
+    """Where run ledgers go: the memory-backed folder if usable, else the default."""
+    usable = _MEMORY_FOLDER.is_dir() and os.access(_MEMORY_FOLDER, os.W_OK | os.X_OK)
+    return str(_MEMORY_FOLDER) if usable else None
+
+
+@dataclass(frozen=True)
+class OperatingPoint:
+    """How often one method passed items of one true kind.
+
+    Attributes
+    ----------
+    method
+        The treaty's method id.
+    item_kind
+        The items' true kind.
+    genuine
+        Whether items of this kind are what the host declared.
+    passed
+        Estimate of the probability of a pass (errors count as not passed).
+    errors
+        Releases that ended in an error.
+    """
+
+    method: str
+    item_kind: str
+    genuine: bool
+    passed: Estimate
+    errors: int
+
+
+@dataclass(frozen=True)
+class PointResult:
+    """The runs of one sweep point (or of the whole exercise without a sweep).
+
+    Attributes
+    ----------
+    value
+        The swept field's value (``None`` without a sweep).
+    cheating
+        Runs in which the host followed the violation (empty for a compliant strategy).
+    compliant
+        The compliant runs.
+    """
+
+    value: int | float | str | None
+    cheating: tuple[RunOutcome, ...] = field(repr=False)
+    compliant: tuple[RunOutcome, ...] = field(repr=False)
+
+    @property
+    def detection(self) -> Estimate | None:
+        """Probability that a violating host is caught (an alarm on the violation)."""
+        if not self.cheating:
+            return None
+        return Estimate.of(sum(run.detected for run in self.cheating), len(self.cheating))
+
+    @property
+    def false_alarm(self) -> Estimate:
+        """Probability that a compliant host meets at least one alarm."""
+        return Estimate.of(sum(run.alarmed for run in self.compliant), len(self.compliant))
+
+    @property
+    def effort(self) -> dict[str, float]:
+        """Mean effort per run, over all runs of the point."""
+        runs = self.cheating + self.compliant
+        totals: dict[str, float] = defaultdict(float)
+        for run in runs:
+            for name, amount in run.effort.items():
+                totals[name] += amount
+        return {name: total / len(runs) for name, total in sorted(totals.items())}
+
+    @property
+    def releases(self) -> dict[str, dict[str, int]]:
+        """Everything that left the barrier: ``method.output`` -> value -> count."""
+        counted: dict[str, Counter[str]] = defaultdict(Counter)
+        for run in self.cheating + self.compliant:
+            for method, output, value in run.releases:
+                counted[f"{method}.{output}"][value] += 1
+        return {key: dict(sorted(counter.items())) for key, counter in sorted(counted.items())}
+
+    @property
+    def operating(self) -> list[OperatingPoint]:
+        """Pass rates of each method by true item kind (the operating characteristic)."""
+        passed: Counter[tuple[str, str, bool]] = Counter()
+        trials: Counter[tuple[str, str, bool]] = Counter()
+        errors: Counter[tuple[str, str, bool]] = Counter()
+        for run in self.cheating + self.compliant:
+            for result in run.method_results:
+                key = (result.method, result.item_kind, result.genuine)
+                trials[key] += 1
+                passed[key] += result.passed is True
+                errors[key] += result.passed is None
+        return [
+            OperatingPoint(method, kind, genuine, Estimate.of(passed[key], n), errors[key])
+            for key, n in sorted(trials.items())
+            for method, kind, genuine in [key]
+        ]
+
+    def to_json(self, *, include_runs: bool = False) -> dict[str, Any]:
+        """A JSON-ready summary (with every run when ``include_runs``)."""
+        detection = self.detection
+        document: dict[str, Any] = {
+            "value": self.value,
+            "runs": {"cheating": len(self.cheating), "compliant": len(self.compliant)},
+            "detection": detection.to_json() if detection is not None else None,
+            "false_alarm": self.false_alarm.to_json(),
+            "effort": self.effort,
+            "releases": self.releases,
+            "operating": [
+                {
+                    "method": op.method,
+                    "item_kind": op.item_kind,
+                    "genuine": op.genuine,
+                    "passed": op.passed.to_json(),
+                    "errors": op.errors,
+                }
+                for op in self.operating
+            ],
+            "ledgers_verified": all(run.verified for run in self.cheating + self.compliant),
+        }
+        if include_runs:
+            document["cheating_runs"] = [run.to_json() for run in self.cheating]
+            document["compliant_runs"] = [run.to_json() for run in self.compliant]
+        return document
+
+
+@dataclass(frozen=True)
+class ExerciseResult:
+    """All runs of an exercise and how they were made.
+
+    Attributes
+    ----------
+    scenario
+        The loaded scenario.
+    seed
+        Root seed.
+    runs
+        Runs per strategy and sweep point.
+    workers
+        Local worker processes (``0`` when a Dask scheduler ran them).
+    scheduler
+        Address of the Dask scheduler, if one was used.
+    elapsed_s
+        Wall-clock time of the runs (s).
+    points
+        Results per sweep point, in the scenario's order.
+    """
+
+    scenario: LoadedScenario = field(repr=False)
+    seed: int
+    runs: int
+    workers: int
+    scheduler: str | None
+    elapsed_s: float
+    points: tuple[PointResult, ...]
+
+    def to_json(self, *, include_runs: bool = False) -> dict[str, Any]:
+        """A JSON-ready summary of the exercise."""
+        base = self.scenario.scenario
+        return {
+            "scenario": base.scenario,
+            "title": base.title,
+            "file": self.scenario.name,
+            "scenario_sha256": self.scenario.digest,
+            "treaty": self.scenario.spec.id,
+            "spec_digest": self.scenario.spec.digest(),
+            "regime": base.regime,
+            "strategy": base.strategy.kind,
+            "sweep": base.sweep.parameter if base.sweep is not None else None,
+            "seed": self.seed,
+            "runs": self.runs,
+            "workers": self.workers,
+            "scheduler": self.scheduler,
+            "elapsed_s": self.elapsed_s,
+            "points": [point.to_json(include_runs=include_runs) for point in self.points],
+        }
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    point: int
+    cheat: bool
+    indices: tuple[int, ...]
+
+
+def run_chunk(
+    text: str,
+    name: str,
+    base: str | None,
+    point: int,
+    cheat: bool,
+    indices: Sequence[int],
+    seed: int,
+) -> list[RunOutcome]:
+    """Play the runs ``indices`` of one sweep point (the unit of work sent to a worker).
+
+    Parameters
+    ----------
+    text, name, base
+        The scenario file's text, name and folder (each worker parses it once).
+    point
+        Sweep point index.
+    cheat
+        Whether the host follows the violation in these runs.
+    indices
+        Run numbers.
+    seed
+        Root seed.
+    """
+    loaded = cached_scenario(text, name, base)
+    scenario = loaded.points[point][1]
+    key = (loaded.digest, point)
+    if key not in _PREPARED:
+        _PREPARED[key] = loaded.regime.prepare(scenario, loaded.spec)
+    prepared = _PREPARED[key]
+    twin = 0 if cheat else 1
+    outcomes = []
+    for index in indices:
+        sequence = np.random.SeedSequence(seed, spawn_key=(twin, index))
+        scratch = _scratch_folder()
+        with tempfile.TemporaryDirectory(prefix="treatyverify-run-", dir=scratch) as folder:
+            context = RunContext(
+                loaded.spec,
+                scenario,
+                index=index,
+                cheat=cheat,
+                seed=sequence,
+                directory=Path(folder),
+            )
+            truth = loaded.regime.run(context, scenario, prepared)
+            outcomes.append(context.finish(truth, by=scenario.inspectors[0]))
+    return outcomes
+
+
+def _chunks(loaded: LoadedScenario, runs: int, size: int) -> list[_Chunk]:
+    cheats = (True, False) if loaded.scenario.strategy.cheats else (False,)
+    chunks = []
+    for point in range(len(loaded.points)):
+        for cheat in cheats:
+            for start in range(0, runs, size):
+                chunks.append(_Chunk(point, cheat, tuple(range(start, min(start + size, runs)))))
+    return chunks
+
+
+def run_exercise(
+    loaded: LoadedScenario,
+    *,
+    runs: int | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+) -> ExerciseResult:
+    """Run the exercise's Monte Carlo.
+
+    Parameters
+    ----------
+    loaded
+        The scenario.
+    runs
+        Runs per strategy and sweep point; the scenario's ``monte_carlo.runs`` by default.
+    seed
+        Root seed; the scenario's ``monte_carlo.seed`` by default.
+    workers
+        Local worker processes (1 runs in this process).
+    scheduler
+        Address of a Dask scheduler (``tcp://HOST:8786``); its workers run the chunks
+        and ``workers`` is ignored. The workers must have treatyverify installed.
+    progress
+        Called with (runs done, runs in all).
+    """
+    runs = loaded.scenario.monte_carlo.runs if runs is None else runs
+    seed = loaded.scenario.monte_carlo.seed if seed is None else seed
+    if runs < 1:
+        raise InputError("at least one run", where="--runs")
+    if seed < 0:
+        raise InputError("the seed is a non-negative integer", where="--seed")
+    if workers < 1:
+        raise InputError("at least one worker", where="--workers")
+    lanes = 1 if scheduler is None and workers == 1 else max(workers, 2)
+    size = max(1, min(50, runs // (4 * lanes) or 1))
+    chunks = _chunks(loaded, runs, size)
+    total = sum(len(chunk.indices) for chunk in chunks)
+    base = str(loaded.base) if loaded.base is not None else None
+    arguments = [
+        (loaded.text, loaded.name, base, c.point, c.cheat, c.indices, seed) for c in chunks
+    ]
+    started = time.perf_counter()
+    if scheduler is not None:
+        results = _run_dask(scheduler, arguments, total, progress)
+    elif workers == 1:
+        results = []
+        done = 0
+        for argument in arguments:
+            results.append(run_chunk(*argument))
+            done += len(argument[5])
+            if progress is not None:
+                progress(done, total)
+    else:
+        results = _run_local(workers, arguments, total, progress)
+    elapsed = time.perf_counter() - started
+    return ExerciseResult(
+        scenario=loaded,
+        seed=seed,
+        runs=runs,
+        workers=0 if scheduler is not None else workers,
+        scheduler=scheduler,
+        elapsed_s=elapsed,
+        points=_assemble(loaded, chunks, results),
+    )
+
+
+def _run_local(
+    workers: int,
+    arguments: Sequence[tuple[Any, ...]],
+    total: int,
+    progress: Progress | None,
+) -> list[list[RunOutcome]]:
+    context = multiprocessing.get_context("spawn")
+    results: list[list[RunOutcome] | None] = [None] * len(arguments)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures: dict[Future[list[RunOutcome]], int] = {
+            pool.submit(run_chunk, *argument): position
+            for position, argument in enumerate(arguments)
+        }
+        _collect(futures, results, arguments, total, progress)
+    return [result for result in results if result is not None]
+
+
+def _run_dask(
+    address: str,
+    arguments: Sequence[tuple[Any, ...]],
+    total: int,
+    progress: Progress | None,
+) -> list[list[RunOutcome]]:
+    from distributed import Client  # imported on demand: only --scheduler needs it
+    from distributed import as_completed as dask_completed
+
+    try:
+        client = Client(address, timeout="10s")  # type: ignore[no-untyped-call]
+    except (OSError, TimeoutError) as exc:
+        raise InputError(f"cannot reach the Dask scheduler: {exc}", where="--scheduler") from None
+    results: list[list[RunOutcome] | None] = [None] * len(arguments)
+    try:
+        futures = {
+            client.submit(run_chunk, *argument, pure=False): position
+            for position, argument in enumerate(arguments)
+        }
+        done = 0
+        for future in dask_completed(list(futures)):  # type: ignore[no-untyped-call]
+            position = futures[future]
+            results[position] = future.result()
+            done += len(arguments[position][5])
+            if progress is not None:
+                progress(done, total)
+    finally:
+        client.close()  # type: ignore[no-untyped-call]
+    return [result for result in results if result is not None]
+
+
+def _collect(
+    futures: dict[Future[list[RunOutcome]], int],
+    results: list[list[RunOutcome] | None],
+    arguments: Sequence[tuple[Any, ...]],
+    total: int,
+    progress: Progress | None,
+) -> None:
+    done = 0
+    for future in as_completed(futures):
+        position = futures[future]
+        results[position] = future.result()
+        done += len(arguments[position][5])
+        if progress is not None:
+            progress(done, total)
+
+
+def _assemble(
+    loaded: LoadedScenario, chunks: Iterable[_Chunk], results: Sequence[list[RunOutcome]]
+) -> tuple[PointResult, ...]:
+    cheating: dict[int, list[RunOutcome]] = defaultdict(list)
+    compliant: dict[int, list[RunOutcome]] = defaultdict(list)
+    for chunk, outcomes in zip(chunks, results, strict=True):
+        (cheating if chunk.cheat else compliant)[chunk.point].extend(outcomes)
+    return tuple(
+        PointResult(
+            value,
+            tuple(sorted(cheating[point], key=lambda run: run.index)),
+            tuple(sorted(compliant[point], key=lambda run: run.index)),
+        )
+        for point, (value, _scenario) in enumerate(loaded.points)
+    )
