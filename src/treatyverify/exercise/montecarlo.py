@@ -39,7 +39,7 @@ __all__ = [
 Progress = Callable[[int, int], None]
 """Called with (runs done, runs in all) as runs finish."""
 
-_PREPARED: dict[tuple[str, int], Any] = {}
+_PREPARED: dict[tuple[str, int, str, str], Any] = {}
 
 _MEMORY_FOLDER = Path("/dev/shm")  # noqa: S108 - only a parent for mkdtemp's private folders
 """Run ledgers are thrown away after their outcome is read; where the system offers a
@@ -257,7 +257,9 @@ def run_chunk(
     """
     loaded = cached_scenario(text, name, base)
     scenario = loaded.points[point][1]
-    key = (loaded.digest, point)
+    # What a regime prepares may depend on where data are found (the test-ban regime reads
+    # real waveforms from $TREATYVERIFY_DATA or ../shared/data when present).
+    key = (loaded.digest, point, os.environ.get("TREATYVERIFY_DATA", ""), os.getcwd())
     if key not in _PREPARED:
         _PREPARED[key] = loaded.regime.prepare(scenario, loaded.spec)
     prepared = _PREPARED[key]
