@@ -7,6 +7,7 @@ or on a Dask cluster, and writes the HTML and PDF report.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,9 @@ from treatyverify.exercise import (
 app = App(
     help="Verification exercises: scenarios, Monte Carlo runs, reports.", no_args_is_help=True
 )
+
+DEFAULT_WORKERS = os.cpu_count() or 1
+"""Local worker processes of ``exercise run`` unless told otherwise: one per core."""
 
 ScenarioArgument = typer.Argument(..., help="A shipped scenario id or a scenario YAML file.")
 
@@ -104,7 +108,9 @@ def run_command(
     ),
     runs: int | None = typer.Option(None, "--runs", help="Runs per strategy and sweep point."),
     seed: int | None = typer.Option(None, "--seed", help="Root seed (the scenario's by default)."),
-    workers: int = typer.Option(1, "--workers", "-j", help="Local worker processes."),
+    workers: int = typer.Option(
+        DEFAULT_WORKERS, "--workers", "-j", help="Local worker processes (default: one per core)."
+    ),
     scheduler: str | None = typer.Option(
         None, "--scheduler", help="Dask scheduler address, for example tcp://HOST:8786."
     ),
