@@ -412,8 +412,19 @@ class _Run:
         }
         self.cheating: frozenset[str] = frozenset()
         self.eliminated: set[str] = set()
-        self.baseline_record: Record | None = None
-        self.baseline: Baseline | None = None
+        self.baseline = Baseline(
+            ref=f"{self.host}-baseline",
+            party=self.host,
+            as_of=scenario.timeline.start,
+            items={
+                missile: (base.missile_class, base.id)
+                for base in scenario.bases
+                for missile in self.missiles[base.id]
+            },
+        )
+        if self.spec.entered_into_force is None:  # the regime's check refuses such a treaty
+            raise ScenarioError(f"{self.spec.id} has no entry into force", loc=("treaty",))
+        self.entered_into_force: date = self.spec.entered_into_force
         self.inspections = 0
 
     # The truth ----------------------------------------------------------------------
@@ -440,12 +451,12 @@ class _Run:
 
     def play(self) -> RunTruth:
         self._hide_warheads()
-        self._declare_baseline()
+        baseline_record = self._declare_baseline()
         for event in self._events():
             if event.action == "eliminate":
                 self._eliminate(event.payload)
             elif event.action == "inspect":
-                self._inspect(event.payload, event.time)
+                self._inspect(event.payload, event.time, baseline_record)
             else:
                 self._update()
         resources = self.scenario.inspector
@@ -494,12 +505,13 @@ class _Run:
         for finding in findings:
             self.context.propose(finding, by=self.inspector)
 
-    def _declare_baseline(self) -> None:
+    def _declare_baseline(self) -> Record:
+        """Declare the bases as of the start; return the declaration record."""
         context = self.context
         declaration = self._holdings(
             {base.id: base.missiles for base in self.scenario.bases},
             self.scenario.timeline.start.date(),
-            f"{self.host}-baseline",
+            self.baseline.ref,
             self.scenario.baseline_schedule,
         )
         record = submit_declaration(
@@ -509,18 +521,8 @@ class _Run:
             declaration,
             time=context.advance(hours=1),
         )
-        self.baseline_record = record
-        self.baseline = Baseline(
-            ref=declaration.ref,
-            party=self.host,
-            as_of=self.scenario.timeline.start,
-            items={
-                missile: (base.missile_class, base.id)
-                for base in self.scenario.bases
-                for missile in self.missiles[base.id]
-            },
-        )
         self._propose_all(evaluate_limits(self.spec, {self.host: (record, declaration)}))
+        return record
 
     def _eliminate(self, elimination: Elimination) -> None:
         context = self.context
@@ -548,7 +550,6 @@ class _Run:
         return [r.body for r in records], {str(r.body["ref"]): r for r in records}
 
     def _rolled_counts(self, until: datetime) -> dict[str, int]:
-        assert self.baseline is not None  # set by the baseline step
         bodies, _ = self._notices()
         rolled = rollforward(self.baseline, bodies, until=until)
         counts = {base_id: 0 for base_id in self.bases}
@@ -556,9 +557,8 @@ class _Run:
             counts[facility] = counts.get(facility, 0) + count
         return counts
 
-    def _inspect(self, number: int, moment: datetime) -> None:
+    def _inspect(self, number: int, moment: datetime, baseline_record: Record) -> None:
         context, scenario = self.context, self.scenario
-        assert self.baseline_record is not None  # set by the baseline step
         context.move_to(moment)
         ref = f"{scenario.inspection_type}-{number}"
         declared = self._rolled_counts(context.now)
@@ -594,14 +594,13 @@ class _Run:
         observed = {base.missile_class: len(present)}
         if base.launcher_class is not None:
             observed[base.launcher_class] = len(present)
-        assert self.context.spec.entered_into_force is not None  # checked by the regime
         report = InspectionReport(
             ref=ref,
             inspection_type=scenario.inspection_type,
             inspected_party=self.host,
             site=site,
             draw=ref,
-            treaty_year=treaty_year(self.context.spec.entered_into_force, context.now),
+            treaty_year=treaty_year(self.entered_into_force, context.now),
             team_size=scenario.inspector.team_size,
             observed=observed,
         )
@@ -615,7 +614,7 @@ class _Run:
             f"{self.host}-baseline+notices",
             scenario.baseline_schedule,
         )
-        self._propose_all([compare_with_declaration(record, (self.baseline_record, rolled))])
+        self._propose_all([compare_with_declaration(record, (baseline_record, rolled))])
         counted = self.loading[missile]
         briefed = base.warheads_per_missile
         verdict = "matches" if counted == briefed else "differs from"
@@ -638,7 +637,6 @@ class _Run:
 
     def _update(self) -> None:
         context, scenario = self.context, self.scenario
-        assert self.baseline is not None  # set by the baseline step
         context.move_to(scenario.update_as_of + timedelta(days=1))
         counts = self._rolled_counts(scenario.update_as_of)
         declaration = self._holdings(
