@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -18,6 +18,7 @@ from treatyverify.errors import InputError
 
 __all__ = [
     "ID_PATTERN",
+    "Compliant",
     "Facility",
     "Identifier",
     "InspectorResources",
@@ -136,6 +137,12 @@ class Strategy(Strict):
     def cheats(self) -> bool:
         """Whether the strategy is a violation."""
         return self.kind != "compliant"
+
+
+class Compliant(Strategy):
+    """The host declares what it holds and does what it declares (every regime runs it)."""
+
+    kind: Literal["compliant"]
 
 
 class MonteCarlo(Strict):

@@ -31,7 +31,14 @@ from treatyverify.exchange.inspections import (
     submit_inspection,
 )
 from treatyverify.exercise.regime import RunTruth
-from treatyverify.exercise.scenario import Facility, ScenarioBase, ScenarioError, Strategy, Strict
+from treatyverify.exercise.scenario import (
+    Compliant,
+    Facility,
+    ScenarioBase,
+    ScenarioError,
+    Strategy,
+    Strict,
+)
 from treatyverify.exercise.world import RunContext
 from treatyverify.notifications.notices import NOTICE_KIND, Notice, submit_notice
 from treatyverify.notifications.rollforward import (
@@ -95,12 +102,6 @@ class Elimination(Strict):
     missiles: int = Field(ge=1, le=1_000)
     at: datetime
     notified_after_days: float = Field(ge=0.0, le=365.0)
-
-
-class Compliant(Strategy):
-    """The host declares what it holds."""
-
-    kind: Literal["compliant"]
 
 
 class UndeclaredWarheads(Strategy):

@@ -32,6 +32,7 @@ from treatyverify.compliance.findings import Finding
 from treatyverify.errors import TreatyVerifyError
 from treatyverify.exercise.regime import RunTruth
 from treatyverify.exercise.scenario import (
+    Compliant,
     Facility,
     Identifier,
     ScenarioBase,
@@ -238,12 +239,6 @@ class Measurement(Strict):
     gate_us: float = Field(gt=0.0, le=1.0e4)
     long_delay_us: float = Field(gt=0.0, le=1.0e6)
     background_neutrons_per_s: float = Field(ge=0.0, le=1.0e6)
-
-
-class Compliant(Strategy):
-    """The host presents every item as declared."""
-
-    kind: Literal["compliant"]
 
 
 class Hoax(Strict):

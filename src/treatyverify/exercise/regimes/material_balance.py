@@ -48,6 +48,7 @@ from treatyverify.compliance.findings import Finding
 from treatyverify.errors import InputError
 from treatyverify.exercise.regime import RunTruth
 from treatyverify.exercise.scenario import (
+    Compliant,
     Facility,
     ScenarioBase,
     ScenarioError,
@@ -75,7 +76,6 @@ __all__ = [
     "PIV_KIND",
     "REGIME",
     "AccountancyPlan",
-    "CompliantStrategy",
     "DiversionStrategy",
     "MaterialBalanceRegime",
     "MaterialBalanceScenario",
@@ -146,12 +146,6 @@ class AccountancyPlan(Strict):
     piv_days: float = Field(gt=0.0, le=365.0)
 
 
-class CompliantStrategy(Strategy):
-    """The host declares every batch; nothing is diverted."""
-
-    kind: Literal["compliant"]
-
-
 class DiversionStrategy(Strategy):
     """The host removes material without record.
 
@@ -189,7 +183,7 @@ class MaterialBalanceScenario(ScenarioBase):
     regime: Literal["material-balance"]
     facility: Plant
     accountancy: AccountancyPlan
-    strategy: Annotated[CompliantStrategy | DiversionStrategy, Field(discriminator="kind")]
+    strategy: Annotated[Compliant | DiversionStrategy, Field(discriminator="kind")]
 
 
 # ----------------------------------------------------------------------------- prepared

@@ -45,7 +45,7 @@ from shapely.validation import explain_validity
 from treatyverify.compliance.findings import Finding
 from treatyverify.errors import InputError, TreatyVerifyError
 from treatyverify.exercise.regime import RunTruth
-from treatyverify.exercise.scenario import ScenarioBase, ScenarioError, Strategy, Strict
+from treatyverify.exercise.scenario import Compliant, ScenarioBase, ScenarioError, Strategy, Strict
 from treatyverify.exercise.world import RunContext
 from treatyverify.monitoring.seismic.bulletin import ims1_bulletin
 from treatyverify.monitoring.seismic.detect import DetectorConfig, detect
@@ -258,12 +258,6 @@ class Waveforms(Strict):
     synthetic: SyntheticWaveforms
     magnitude_range: tuple[float, float]
     signal_s: float = Field(ge=0.0, le=3600.0)
-
-
-class Compliant(Strategy):
-    """The host keeps the treaty: no explosion."""
-
-    kind: Literal["compliant"]
 
 
 class UndeclaredTest(Strategy):
