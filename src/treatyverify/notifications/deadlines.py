@@ -34,10 +34,9 @@ Acknowledgements
 A notified party acknowledges a notice with a record of kind ``"acknowledgement"``
 (:data:`ACK_KIND`) and body ``{"notice": "<ref>", "notifying_party": "<party>"}``,
 signed by the acknowledging party; its record time is the time of acknowledgement.
-None of the treaties shipped states a time limit for acknowledgements, so none is
-assumed: the limit is ``ack_hours`` when given, otherwise the notice type's
-``conditions.acknowledgement_hours`` when the treaty sets one; with neither,
-acknowledgements are not checked. A notice not acknowledged by every other party with
+No limit is assumed: it is ``ack_hours`` when given, otherwise the notice type's
+``conditions.acknowledgement_hours`` when the treaty sets one (the INF inspection notices:
+one hour); with neither, acknowledgements are not checked. A notice not acknowledged by every other party with
 the role ``notified`` within the limit is **unacknowledged**.
 """
 
