@@ -36,8 +36,8 @@ A notified party acknowledges a notice with a record of kind ``"acknowledgement"
 signed by the acknowledging party; its record time is the time of acknowledgement.
 No limit is assumed: it is ``ack_hours`` when given, otherwise the notice type's
 ``conditions.acknowledgement_hours`` when the treaty sets one (the INF inspection notices:
-one hour); with neither, acknowledgements are not checked. A notice not acknowledged by every other party with
-the role ``notified`` within the limit is **unacknowledged**.
+one hour); with neither, acknowledgements are not checked. A notice not acknowledged
+by every other party with the role ``notified`` within the limit is **unacknowledged**.
 """
 
 from __future__ import annotations
