@@ -21,7 +21,14 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python $(VENV)/.system-packages
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python $(VENV)/.system-packages
+# The dashboard's browser tests drive Debian's Chromium (Playwright downloads no browser).
+$(VENV)/.test-system-packages: | $(BIN)/python
+	@if [ ! -x /usr/bin/chromium ]; then \
+		apt-get update && apt-get install -y --no-install-recommends chromium; \
+	fi
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python $(VENV)/.system-packages $(VENV)/.test-system-packages
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 

@@ -12,6 +12,7 @@ __all__ = [
     "DrawError",
     "InputError",
     "LedgerError",
+    "RecordConflictError",
     "RecordRejectedError",
     "SigningKeyError",
     "SpecError",
@@ -57,6 +58,12 @@ class SigningKeyError(InputError):
 
 class RecordRejectedError(InputError):
     """A record was refused: duplicate, out of order, or not allowed by the treaty."""
+
+
+class RecordConflictError(RecordRejectedError):
+    """A record signed for a position another record has taken (sequence number, link
+    to the previous record, or a time earlier than the last record's): re-read the
+    ledger's head, sign again and resubmit."""
 
 
 class LedgerError(TreatyVerifyError):

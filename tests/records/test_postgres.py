@@ -1,50 +1,34 @@
 """The ledger on PostgreSQL through SQLAlchemy (the store for shared deployments).
 
 Runs when ``TREATYVERIFY_TEST_POSTGRES_URL`` names a server's maintenance database,
-for example ``postgresql+psycopg://postgres@/postgres?host=/tmp/pg&port=55432``, and
-the ``psycopg`` driver is installed (``pip install -e '.[postgres]'``); each test makes
-and drops its own database. Otherwise the tests are skipped with that reason.
+for example ``postgresql+psycopg://postgres@/postgres?host=/tmp/pg&port=55432`` (``.ci/run``
+starts such a server), and the ``psycopg`` driver is installed (``pip install -e '.[postgres]'``);
+each test makes and drops its own database (``tests/pg_database.py``). Otherwise the tests
+are skipped with that reason.
 """
 
 from __future__ import annotations
 
-import os
 import threading
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from ledger_helpers import at, fill, new_ledger, note_body
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
+from pg_database import ADMIN_URL, SKIP_REASON, fresh_database_url
 from treatyverify.errors import RecordRejectedError, VerificationError
 from treatyverify.records.ledger import Entry, Ledger, Record
 from treatyverify.records.verify import verify_ledger
 
-ADMIN_URL = os.environ.get("TREATYVERIFY_TEST_POSTGRES_URL")
-
-pytestmark = pytest.mark.skipif(
-    ADMIN_URL is None, reason="TREATYVERIFY_TEST_POSTGRES_URL is not set (no PostgreSQL server)"
-)
+pytestmark = pytest.mark.skipif(ADMIN_URL is None, reason=SKIP_REASON)
 
 
 @pytest.fixture
 def database() -> Iterator[str]:
     """A fresh, empty database; its URL."""
-    pytest.importorskip("psycopg", reason="the psycopg driver is not installed")
-    assert ADMIN_URL is not None
-    name = f"tv_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_database_url() as url:
+        yield url
 
 
 def test_a_ledger_on_postgresql_appends_and_verifies(database: str) -> None:

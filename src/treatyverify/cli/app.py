@@ -21,6 +21,7 @@ from treatyverify.cli import (
     party,
     record,
     sampling,
+    serve,
     template,
     treaty,
     zk,
@@ -48,7 +49,9 @@ app.add_typer(accountancy.app, name="accountancy")
 app.add_typer(sampling.app, name="sampling")
 app.add_typer(zk.app, name="zk")
 app.add_typer(exercise.app, name="exercise")
+app.add_typer(serve.remote, name="remote")
 app.command("demo")(demo.run_demo_command)
+app.command("serve")(serve.serve_command)
 
 
 def _version(value: bool) -> None:

@@ -13,10 +13,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from treatyverify.errors import LedgerError, TreatyVerifyError
+from treatyverify.errors import TreatyVerifyError
 from treatyverify.records.keys import PartyKey, PublicPartyKey, load_private_key, load_public_keys
 from treatyverify.records.ledger import Ledger
-from treatyverify.treaty import TreatySpec, load_treaty
+from treatyverify.records.pinned import ledger_spec
 
 __all__ = [
     "App",
@@ -55,22 +55,6 @@ def ledger_location(value: str | None) -> str:
 def open_ledger(value: str | None) -> Ledger:
     """Open the ledger named by ``--ledger`` (or its default)."""
     return Ledger.open(ledger_location(value))
-
-
-def ledger_spec(ledger: Ledger, treaty: str | None = None) -> TreatySpec:
-    """The specification of the ledger's treaty, refused unless it is the one the ledger pins.
-
-    ``treaty`` (an id or a YAML path) replaces the installed specification, for a ledger
-    made under a specification file of its own.
-    """
-    spec = load_treaty(treaty or ledger.treaty)
-    if spec.id != ledger.treaty or spec.digest() != ledger.spec_digest:
-        raise LedgerError(
-            f"the ledger was opened under another version of {ledger.treaty} "
-            f"(digest {ledger.spec_digest[:16]}, given {spec.id} {spec.digest()[:16]})",
-            where=ledger.store.name,
-        )
-    return spec
 
 
 def read_key(path: Path) -> PartyKey:

@@ -82,6 +82,16 @@ def init_command(
         _print_record(created.genesis, as_json)
 
 
+@app.command("upgrade")
+def upgrade_command(ledger: str | None = LedgerOption) -> None:
+    """Bring a ledger store's schema to this version's revision (Alembic migrations)."""
+    from treatyverify.records.schema import upgrade_store
+
+    location = ledger_location(ledger)
+    revision = upgrade_store(location)
+    typer.echo(f"{location}: schema at revision {revision}")
+
+
 @app.command("declare")
 def declare_command(
     file: Path = typer.Argument(..., help="Declaration (JSON)."),

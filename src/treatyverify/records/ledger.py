@@ -22,6 +22,7 @@ from typing import Any, NamedTuple, NoReturn
 from treatyverify.errors import (
     InputError,
     LedgerError,
+    RecordConflictError,
     RecordRejectedError,
     SigningKeyError,
     UnknownNameError,
@@ -52,6 +53,7 @@ __all__ = [
     "Record",
     "format_time",
     "parse_time",
+    "seal_records",
 ]
 
 FORMAT_VERSION = 1
@@ -453,38 +455,18 @@ class Ledger:
         self, prepared: Sequence[_Prepared], signer: PartyKey, when: str
     ) -> list[Record]:
         """Sign the prepared entries in order and write them in one transaction."""
-        fixed = _EnvelopeFields(self.treaty, signer.party, signer.key_id, when)
         with self.store.write() as writer:
             size, head = writer.head()
             self._check_order(writer, size, when)
-            rows: list[StoredRecord] = []
-            records: list[Record] = []
-            for seq, entry in enumerate(prepared, start=size):
-                kind, ref = entry.kind, entry.ref
-                prev_hex = head.hex()
-                content = fixed.content(seq, prev_hex, entry)
-                signature = signer.sign(RECORD_DOMAIN + content)
-                head = leaf_hash(content + signature)
-                rows.append(
-                    StoredRecord(seq, content, signature, head, kind, signer.party, when, ref)
-                )
-                records.append(
-                    Record(
-                        seq,
-                        prev_hex,
-                        self.treaty,
-                        kind,
-                        signer.party,
-                        signer.key_id,
-                        when,
-                        ref,
-                        entry.body,
-                        content,
-                        signature,
-                        head,
+            records = _seal(self.treaty, prepared, signer, when, size, head)
+            writer.append(
+                [
+                    StoredRecord(
+                        r.seq, r.content, r.signature, r.hash, r.kind, r.party, r.time, r.ref
                     )
-                )
-            writer.append(rows)
+                    for r in records
+                ]
+            )
         return records
 
     def import_records(self, records: Sequence[Record]) -> int:
@@ -519,15 +501,15 @@ class Ledger:
                     held = writer.hash_of(record.seq)
                     if held == record.hash:
                         continue
-                    raise RecordRejectedError(
+                    raise RecordConflictError(
                         "conflicts with the record this ledger holds at that position", where=where
                     )
                 if record.seq > size:
-                    raise RecordRejectedError(
+                    raise RecordConflictError(
                         f"out of order: the next record is {size}", where=where
                     )
                 if record.prev != head.hex():
-                    raise RecordRejectedError(
+                    raise RecordConflictError(
                         "does not link to the ledger's last record", where=where
                     )
                 self._check_order(writer, size, record.time)
@@ -624,7 +606,7 @@ class Ledger:
     def _check_order(writer: Writer, size: int, when: str) -> None:
         last_time = writer.time_of(size - 1) if size else None
         if last_time is not None and when < last_time:
-            raise RecordRejectedError(
+            raise RecordConflictError(
                 f"out of order: time {when} is earlier than record {size - 1} ({last_time})",
                 where=f"record {size}",
             )
@@ -705,6 +687,63 @@ class Ledger:
         if not 0 < old_size <= len(hashes):
             raise InputError(f"old tree size must be between 1 and {len(hashes)}", where="old_size")
         return consistency_proof(old_size, hashes)
+
+
+def _seal(
+    treaty: str,
+    prepared: Sequence[_Prepared],
+    signer: PartyKey,
+    when: str,
+    seq: int,
+    head: bytes,
+) -> list[Record]:
+    """Sign prepared entries as records ``seq, seq + 1, ...`` chained after ``head``."""
+    fixed = _EnvelopeFields(treaty, signer.party, signer.key_id, when)
+    records: list[Record] = []
+    for position, entry in enumerate(prepared, start=seq):
+        prev_hex = head.hex()
+        content = fixed.content(position, prev_hex, entry)
+        signature = signer.sign(RECORD_DOMAIN + content)
+        head = leaf_hash(content + signature)
+        records.append(
+            Record(
+                position,
+                prev_hex,
+                treaty,
+                entry.kind,
+                signer.party,
+                signer.key_id,
+                when,
+                entry.ref,
+                entry.body,
+                content,
+                signature,
+                head,
+            )
+        )
+    return records
+
+
+def seal_records(
+    treaty: str,
+    entries: Sequence[Entry],
+    signer: PartyKey,
+    *,
+    seq: int,
+    head: bytes,
+    time: datetime,
+) -> list[Record]:
+    """Sign entries as the next records of a ledger held elsewhere.
+
+    A party that submits to a shared ledger (the service) signs its records itself:
+    ``seq`` is the ledger's size and ``head`` the hash of its last record, both read
+    from the ledger just before; the holder appends them with
+    :meth:`Ledger.import_records`, which refuses them if another record came first.
+    """
+    when = format_time(time)
+    prepared = [Ledger._prepare(entry, index) for index, entry in enumerate(entries)]
+    Ledger._check_batch_refs(prepared)
+    return _seal(treaty, prepared, signer, when, seq, head)
 
 
 def _read_genesis(store: Store) -> Record:

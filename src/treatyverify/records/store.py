@@ -4,6 +4,11 @@ SQLite in write-ahead-log mode is the default (a path); any SQLAlchemy URL, such
 ``postgresql+psycopg://...``, serves shared deployments. The store knows bytes and a
 few mirror columns for queries; it knows nothing of signatures or treaties. Every
 database failure becomes a :class:`~treatyverify.errors.LedgerError` naming the store.
+
+The schema is versioned by the Alembic migrations in ``records/migrations``. A new store
+is made with ``metadata.create_all`` and stamped at the head revision in the same
+transaction (fast: no migration scripts are read); :func:`treatyverify.records.schema.upgrade_store`
+upgrades an older one. Opening refuses a store stamped at any other revision.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -29,6 +35,7 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    inspect,
     select,
     update,
 )
@@ -37,7 +44,16 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, SQLAlchemy
 
 from treatyverify.errors import LedgerError
 
-__all__ = ["DuplicateRowError", "Store", "StoredRecord", "Writer", "store_url"]
+__all__ = [
+    "LEDGER_REVISION",
+    "LEDGER_REVISIONS",
+    "DuplicateRowError",
+    "Store",
+    "StoredRecord",
+    "Writer",
+    "display_name",
+    "store_url",
+]
 
 metadata = MetaData()
 
@@ -72,6 +88,22 @@ WRITE_OPTION = "treatyverify_write"
 """Execution option that marks a connection as a writer (SQLite: BEGIN IMMEDIATE)."""
 HEAD_SIZE = "head_size"
 HEAD_HASH = "head_hash"
+
+LEDGER_REVISIONS = ("0001",)
+"""Alembic revisions of the store schema, oldest first (``records/migrations/versions``);
+a test checks them against the migration scripts. A new migration appends its id here."""
+LEDGER_REVISION = LEDGER_REVISIONS[-1]
+"""The revision this code reads and writes; new stores are stamped with it."""
+VERSION_TABLE = "alembic_version"
+
+version_table = Table(
+    VERSION_TABLE,
+    MetaData(),
+    Column("version_num", String(32), nullable=False),
+    PrimaryKeyConstraint("version_num", name=f"{VERSION_TABLE}_pkc"),
+)
+"""Alembic's version table, defined as Alembic itself creates it
+(``alembic.ddl.impl.DefaultImpl.version_table_impl``), kept out of ``metadata``."""
 
 
 class DuplicateRowError(LedgerError):
@@ -108,7 +140,7 @@ WAL_FORMAT = 2
 """File format version bytes 18 and 19 of a database in WAL mode (sqlite.org/fileformat.html)."""
 
 
-def _display_name(location: str | Path) -> str:
+def display_name(location: str | Path) -> str:
     """How errors name the store: the path, or the URL with any password masked."""
     text = str(location)
     if "://" not in text:
@@ -137,6 +169,42 @@ def _check_sqlite_header(path: Path, name: str) -> None:
         raise LedgerError("not a SQLite database file", where=name)
     if header[18] != WAL_FORMAT or header[19] != WAL_FORMAT:
         raise LedgerError("not a treatyverify ledger (the database is not in WAL mode)", where=name)
+
+
+def check_revision(found: Sequence[str], where: str, *, allow_older: bool = False) -> None:
+    """Refuse a store whose schema revision this code cannot work with.
+
+    Parameters
+    ----------
+    found
+        The revisions in the store's version table (empty for a store made before
+        migrations existed, whose schema is the first revision's).
+    where
+        The store's display name, for the error.
+    allow_older
+        Accept a known revision older than :data:`LEDGER_REVISION` (for an upgrade).
+    """
+    if not found:
+        return
+    if len(found) > 1 or found[0] not in LEDGER_REVISIONS:
+        raise LedgerError(
+            f"the schema is at revision {', '.join(sorted(found))}, which this version of "
+            "treatyverify does not know (made by a newer version?); refusing it",
+            where=where,
+        )
+    if found[0] != LEDGER_REVISION and not allow_older:
+        raise LedgerError(
+            f"the schema is at revision {found[0]}, older than {LEDGER_REVISION}; upgrade it "
+            "with treatyverify.records.schema.upgrade_store",
+            where=where,
+        )
+
+
+def read_revisions(connection: Connection) -> list[str]:
+    """Return the revisions in the version table; empty when it has none or is absent."""
+    if not inspect(connection).has_table(VERSION_TABLE):
+        return []
+    return [str(v) for v in connection.scalars(select(version_table.c.version_num))]
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -176,7 +244,7 @@ class Store:
 
     def __init__(self, location: str | Path, *, create: bool = False) -> None:
         self.url = store_url(location)
-        self.name = _display_name(location)
+        self.name = display_name(location)
         self.is_sqlite = self.url.startswith("sqlite")
         if self.is_sqlite:
             path = Path(self.url.removeprefix("sqlite:///"))
@@ -197,18 +265,39 @@ class Store:
         try:
             with self._guard("open"):
                 if create:
-                    metadata.create_all(self.engine)
+                    self._create_schema()
                 else:
                     self._check_schema()
         except LedgerError:
             self.engine.dispose()
             raise
 
+    def _create_schema(self) -> None:
+        """Create the tables and stamp the head revision, in one transaction."""
+        with self.engine.connect() as connection:
+            connection.execution_options(**{WRITE_OPTION: True})
+            with connection.begin():
+                # A new SQLite file is empty, so nothing need be looked up first; a
+                # server database may already hold the (empty) tables, made by
+                # ``alembic upgrade head``, and is then stamped already.
+                checkfirst = not self.is_sqlite
+                metadata.create_all(connection, checkfirst=checkfirst)
+                version_table.create(connection, checkfirst=checkfirst)
+                found = []
+                if checkfirst:
+                    found = [
+                        str(v) for v in connection.scalars(select(version_table.c.version_num))
+                    ]
+                    check_revision(found, self.name)
+                if not found:
+                    connection.execute(insert(version_table).values(version_num=LEDGER_REVISION))
+
     def _check_schema(self) -> None:
         with self.engine.connect() as connection:
             rows = connection.execute(select(meta_table.c.name)).all()
-        if not {HEAD_SIZE, HEAD_HASH} <= {row[0] for row in rows}:
-            raise LedgerError("not a treatyverify ledger (no chain head)", where=self.name)
+            if not {HEAD_SIZE, HEAD_HASH} <= {row[0] for row in rows}:
+                raise LedgerError("not a treatyverify ledger (no chain head)", where=self.name)
+            check_revision(read_revisions(connection), self.name)
 
     @contextmanager
     def _guard(self, action: str) -> Iterator[None]:

@@ -1,0 +1,116 @@
+"""``treatyverify serve`` and ``treatyverify remote``: run the service, talk to one."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from treatyverify.cli.common import App, KeyOption, emit_json, read_key
+from treatyverify.errors import InputError
+
+__all__ = ["remote", "serve_command"]
+
+UrlOption = typer.Option("http://127.0.0.1:8700", "--url", "-u", help="The service's address.")
+
+
+def serve_command(
+    config: Path = typer.Argument(..., help="The service configuration file (YAML)."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8700, "--port", min=1, max=65535, help="Port to listen on."),
+) -> None:
+    """Serve a treaty ledger over HTTP to its parties, secretariat and observers."""
+    # Imported here: the server stack is only needed by this command.
+    import uvicorn
+
+    from treatyverify.service.app import create_app
+    from treatyverify.service.config import load_config
+    from treatyverify.service.context import open_context
+
+    context = open_context(load_config(config))
+    typer.echo(
+        f"serving the {context.ledger.treaty} ledger ({context.ledger.size} records) "
+        f"at http://{host}:{port} (API /api, dashboard /dashboard, OpenAPI /openapi.json)",
+        err=True,
+    )
+    try:
+        uvicorn.run(create_app(context), host=host, port=port, log_level="warning")
+    finally:
+        context.close()
+
+
+remote = App(help="Talk to a treatyverify service: signed requests, dashboard sessions.")
+
+
+@remote.command("session")
+def session(url: str = UrlOption, key: Path = KeyOption) -> None:
+    """Print a read-only session token for the dashboard (paste it at /dashboard/login)."""
+    from treatyverify.service.client import ServiceClient
+
+    client = ServiceClient(url, read_key(key))
+    try:
+        typer.echo(client.session())
+    finally:
+        client.close()
+
+
+@remote.command("get")
+def get(
+    path: str = typer.Argument(..., help="An API path, for example /api/ledger/verify."),
+    url: str = UrlOption,
+    key: Path = KeyOption,
+    param: list[str] = typer.Option([], "--param", "-p", help="A query parameter NAME=VALUE."),
+) -> None:
+    """Send a signed GET request and print the JSON answer."""
+    from treatyverify.service.client import ServiceClient
+
+    if not path.startswith("/api/"):
+        raise InputError("an API path starts with /api/", where="PATH")
+    params: dict[str, Any] = {}
+    for item in param:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise InputError(f"{item!r} is not NAME=VALUE", where="--param")
+        params.setdefault(name, []).append(value)
+    client = ServiceClient(url, read_key(key))
+    try:
+        emit_json(client.call("GET", path, params=params))
+    finally:
+        client.close()
+
+
+@remote.command("submit")
+def submit(
+    records: Path = typer.Argument(..., help="A JSON file: a list of {kind, body, ref?}."),
+    url: str = UrlOption,
+    key: Path = KeyOption,
+) -> None:
+    """Sign records as the key's party and append them to the service's ledger."""
+    from treatyverify.records.ledger import Entry
+    from treatyverify.service.client import connect
+
+    try:
+        document = json.loads(records.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot read the file: {exc.strerror}", where=str(records)) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON (line {exc.lineno})", where=str(records)) from None
+    if not isinstance(document, list) or not document:
+        raise InputError("expected a non-empty JSON list of records", where=str(records))
+    entries = []
+    for index, item in enumerate(document):
+        where = f"{records}: [{index}]"
+        if not isinstance(item, dict) or set(item) - {"kind", "body", "ref"}:
+            raise InputError("a record is an object with kind, body and ref", where=where)
+        if not isinstance(item.get("kind"), str) or not isinstance(item.get("body"), dict):
+            raise InputError("kind must be a string and body an object", where=where)
+        entries.append(Entry(item["kind"], item["body"], item.get("ref")))
+    signer = read_key(key)
+    ledger = connect(url, signer)
+    try:
+        written = ledger.append_many(entries, signer)
+    finally:
+        ledger.close()
+    emit_json({"appended": [{"seq": r.seq, "hash": r.hash_hex} for r in written]})

@@ -1,0 +1,1 @@
+"""The multi-party HTTP service and its dashboard (``treatyverify serve``)."""

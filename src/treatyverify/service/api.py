@@ -1,0 +1,310 @@
+"""The JSON API: treaties, members, the ledger and its records, proofs and consensus.
+
+Every route is a thin layer over a library call. Reads are open to every member (signed
+request or session token); submissions need a signed request from a party or the
+secretariat, and a member submits only records it signed itself.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Path, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from treatyverify.errors import (
+    ConsensusError,
+    InputError,
+    LedgerError,
+    RecordConflictError,
+    UnknownNameError,
+    VerificationError,
+)
+from treatyverify.records.consensus import COSIGN_KIND, DISSENT_KIND, consensus_state
+from treatyverify.records.ledger import Record, parse_time
+from treatyverify.records.store import DuplicateRowError
+from treatyverify.records.verify import verify_ledger
+from treatyverify.service.auth import create_session
+from treatyverify.service.context import Member, ServiceContext
+from treatyverify.service.deps import Context, Reader, Signed, Writer
+from treatyverify.treaty import list_treaties, load_treaty
+
+__all__ = ["SignedRecord", "Submission", "router"]
+
+router = APIRouter(prefix="/api")
+
+MAX_PAGE = 1000
+Seq = Annotated[int, Path(ge=0, le=2**53, description="Record sequence number")]
+
+
+class SignedRecord(BaseModel):
+    """A record as its party signed it: the envelope and the hex Ed25519 signature."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    envelope: dict[str, Any]
+    signature: str = Field(pattern=r"^[0-9a-f]{128}$")
+
+
+class Submission(BaseModel):
+    """Records to append, in order, all signed by the requesting member."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    records: list[SignedRecord] = Field(min_length=1)
+
+
+class SessionGrant(BaseModel):
+    """A read-only session token bound to the member's key."""
+
+    token: str
+    expires: str
+    member: str
+    role: str
+
+
+def _head(context: ServiceContext) -> dict[str, Any]:
+    ledger = context.ledger
+    size = ledger.size
+    return {
+        "treaty": ledger.treaty,
+        "spec_digest": ledger.spec_digest,
+        "size": size,
+        "root": ledger.root(size).hex(),
+        "head": ledger.get(size - 1).hash_hex,
+    }
+
+
+# Treaties and members -------------------------------------------------------------
+
+
+@router.get("/treaties", summary="Installed treaty specifications")
+def treaties(member: Reader) -> dict[str, Any]:
+    return {"treaties": list_treaties()}
+
+
+@router.get("/treaties/{treaty}", summary="One treaty specification")
+def treaty(
+    member: Reader, treaty: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
+) -> dict[str, Any]:
+    if treaty not in list_treaties():
+        raise HTTPException(404, f"no installed treaty {treaty!r}")
+    spec = load_treaty(treaty)
+    return {"digest": spec.digest(), "specification": spec.model_dump(mode="json")}
+
+
+@router.get("/members", summary="Members of this ledger and their roles")
+def members(member: Reader, context: Context) -> dict[str, Any]:
+    return {
+        "members": [
+            {"id": m.id, "role": m.role, "key_id": m.key.key_id} for m in context.members.values()
+        ]
+    }
+
+
+@router.post("/sessions", status_code=201, summary="A read-only session token")
+def new_session(member: Signed, context: Context) -> SessionGrant:
+    token, expires = create_session(context, member)
+    return SessionGrant(
+        token=token, expires=expires.isoformat(), member=member.id, role=member.role
+    )
+
+
+# The ledger -------------------------------------------------------------------------
+
+
+@router.get("/ledger", summary="Treaty, size, Merkle root and head hash of the ledger")
+def ledger_head(member: Reader, context: Context) -> dict[str, Any]:
+    return _head(context)
+
+
+@router.get("/ledger/verify", summary="Re-verify every record of the ledger")
+def ledger_verify(member: Reader, context: Context) -> dict[str, Any]:
+    try:
+        report = verify_ledger(context.ledger)
+    except VerificationError as exc:
+        return {"verified": False, "first_bad_record": exc.seq, "reason": exc.message}
+    return {
+        "verified": True,
+        "treaty": report.treaty,
+        "size": report.size,
+        "root": report.root,
+        "kinds": report.kinds,
+    }
+
+
+@router.get("/ledger/proofs/inclusion/{seq}", summary="RFC 9162 inclusion proof of a record")
+def inclusion(
+    member: Reader,
+    context: Context,
+    seq: Seq,
+    size: Annotated[int | None, Query(ge=1, le=2**53)] = None,
+) -> dict[str, Any]:
+    ledger = context.ledger
+    tree_size = _tree_size(context, size)
+    if seq >= tree_size:
+        raise HTTPException(404, f"no record {seq} in a tree of {tree_size}")
+    return {
+        "seq": seq,
+        "size": tree_size,
+        "leaf": ledger.get(seq).hash_hex,
+        "root": ledger.root(tree_size).hex(),
+        "path": [node.hex() for node in ledger.inclusion_proof(seq, tree_size)],
+    }
+
+
+@router.get("/ledger/proofs/consistency", summary="RFC 9162 consistency proof between sizes")
+def consistency(
+    member: Reader,
+    context: Context,
+    old: Annotated[int, Query(ge=1, le=2**53)],
+    size: Annotated[int | None, Query(ge=1, le=2**53)] = None,
+) -> dict[str, Any]:
+    ledger = context.ledger
+    tree_size = _tree_size(context, size)
+    if old > tree_size:
+        raise HTTPException(422, f"old size {old} is larger than the tree ({tree_size})")
+    return {
+        "old": old,
+        "size": tree_size,
+        "old_root": ledger.root(old).hex(),
+        "root": ledger.root(tree_size).hex(),
+        "path": [node.hex() for node in ledger.consistency_proof(old, tree_size)],
+    }
+
+
+def _tree_size(context: ServiceContext, size: int | None) -> int:
+    current = context.ledger.size
+    if size is None:
+        return current
+    if size > current:
+        raise HTTPException(404, f"the ledger holds {current} records, not {size}")
+    return size
+
+
+# Records ----------------------------------------------------------------------------
+
+
+@router.get("/records", summary="Records in sequence order")
+def records(
+    member: Reader,
+    context: Context,
+    start: Annotated[int, Query(ge=0, le=2**53)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+    kind: Annotated[list[str] | None, Query(max_length=20)] = None,
+) -> dict[str, Any]:
+    selected = context.ledger.records(kinds=kind, start=start)
+    page = [record.to_json() for record in itertools.islice(selected, limit)]
+    return {"records": page, "size": context.ledger.size}
+
+
+@router.get("/records/{seq}", summary="One record")
+def record(member: Reader, context: Context, seq: Seq) -> dict[str, Any]:
+    return _record(context, seq).to_json()
+
+
+def _record(context: ServiceContext, seq: int) -> Record:
+    try:
+        return context.ledger.get(seq)
+    except UnknownNameError as exc:
+        raise HTTPException(404, exc.message) from None
+
+
+@router.get("/records/{seq}/consensus", summary="Who co-signed or dissented from a finding")
+def consensus(member: Reader, context: Context, seq: Seq) -> dict[str, Any]:
+    _record(context, seq)
+    try:
+        state = consensus_state(context.ledger, seq)
+    except ConsensusError as exc:
+        raise HTTPException(422, exc.message) from None
+    return {
+        "target": state.target,
+        "target_hash": state.target_hash,
+        "proposer": state.proposer,
+        "status": state.status,
+        "adopted": state.adopted,
+        "required": list(state.required),
+        "signed": state.signed,
+        "dissents": state.dissents,
+        "pending": state.pending,
+    }
+
+
+@router.post("/records", status_code=201, summary="Append records the member signed")
+def submit(submission: Submission, member: Writer, context: Context) -> dict[str, Any]:
+    return _append(context, member, submission.records)
+
+
+@router.post("/records/{seq}/cosign", status_code=201, summary="Co-sign a finding or report")
+def cosign(seq: Seq, signed: SignedRecord, member: Writer, context: Context) -> dict[str, Any]:
+    return _append(context, member, [signed], expect=(COSIGN_KIND, seq))
+
+
+@router.post("/records/{seq}/dissent", status_code=201, summary="Dissent from a finding")
+def dissent(seq: Seq, signed: SignedRecord, member: Writer, context: Context) -> dict[str, Any]:
+    return _append(context, member, [signed], expect=(DISSENT_KIND, seq))
+
+
+def _parse(context: ServiceContext, member: Member, signed: list[SignedRecord]) -> list[Record]:
+    """Rebuild the records; refuse another party's, and times off the server clock."""
+    limit = context.config.limits.max_records_per_request
+    if len(signed) > limit:
+        raise HTTPException(413, f"at most {limit} records per request")
+    now = context.now()
+    skew = context.config.limits.clock_skew_s
+    parsed: list[Record] = []
+    for index, item in enumerate(signed):
+        where = f"records[{index}]"
+        try:
+            record = Record.from_json(item.model_dump(), where=where)
+            when = parse_time(record.time, where=f"{where}.envelope.time")
+        except InputError as exc:
+            raise HTTPException(422, str(exc)) from None
+        if record.party != member.id:
+            raise HTTPException(
+                403, f"{where}: {member.id} may submit only its own records, not {record.party}'s"
+            )
+        if abs((now - when).total_seconds()) > skew:
+            raise HTTPException(
+                422, f"{where}.envelope.time: more than {skew:g} s from the server clock"
+            )
+        parsed.append(record)
+    return parsed
+
+
+def _append(
+    context: ServiceContext,
+    member: Member,
+    signed: list[SignedRecord],
+    *,
+    expect: tuple[str, int] | None = None,
+) -> dict[str, Any]:
+    parsed = _parse(context, member, signed)
+    if expect is not None:
+        kind, target = expect
+        record = parsed[0]
+        if record.kind != kind or record.body.get("target") != target:
+            raise HTTPException(422, f"the record is not a {kind} of record {target}")
+    try:
+        appended = context.ledger.import_records(parsed)
+    except (RecordConflictError, DuplicateRowError) as exc:
+        raise HTTPException(
+            409,
+            f"{exc}; read the ledger head, sign again and resubmit",
+            headers=_head_headers(context),
+        ) from None
+    except InputError as exc:
+        raise HTTPException(422, str(exc)) from None
+    except LedgerError:
+        raise HTTPException(503, "the ledger store is unavailable; try again") from None
+    return {
+        "appended": appended,
+        "records": [{"seq": r.seq, "hash": r.hash_hex} for r in parsed],
+        "size": context.ledger.size,
+    }
+
+
+def _head_headers(context: ServiceContext) -> dict[str, str]:
+    size = context.ledger.size
+    return {"X-TV-Size": str(size), "X-TV-Head": context.ledger.get(size - 1).hash_hex}

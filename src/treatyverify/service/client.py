@@ -1,0 +1,275 @@
+"""A Python client of the service, and a ledger that lives behind it.
+
+:class:`ServiceClient` signs every request with the member's key. :class:`RemoteLedger`
+is a :class:`~treatyverify.records.ledger.Ledger` whose records are on the service: the
+library's own calls (declarations, notices, draws, co-signatures, findings) work on it
+unchanged. Its records are signed here, by the member, and checked against the keys
+the ledger's opening record pins as they are read back.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import time as clock
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from treatyverify.errors import TreatyVerifyError, UnknownNameError, VerificationError
+from treatyverify.records.canonical import canonical_bytes
+from treatyverify.records.keys import PartyKey, PublicPartyKey
+from treatyverify.records.ledger import (
+    GENESIS_KIND,
+    RECORD_DOMAIN,
+    Entry,
+    Ledger,
+    Record,
+    parse_party_keys,
+    seal_records,
+)
+from treatyverify.service.auth import sign_request
+
+__all__ = ["RemoteLedger", "ServiceClient", "ServiceError", "connect"]
+
+PAGE = 1000
+CONFLICT_ATTEMPTS = 50
+
+
+class ServiceError(TreatyVerifyError):
+    """The service refused a request (``status``) or could not be reached (``status`` 0)."""
+
+    def __init__(self, status: int, message: str, *, where: str | None = None) -> None:
+        self.status = status
+        super().__init__(message, where=where)
+
+
+class ServiceClient:
+    """Signed requests to one service as one member.
+
+    Parameters
+    ----------
+    base_url
+        The service's address, for example ``http://127.0.0.1:8700``.
+    key
+        The member's private key; requests are signed as ``key.party``.
+    http
+        An ``httpx.Client`` to send with (FastAPI's ``TestClient`` in tests); a new
+        one by default.
+    now
+        The clock for request times (UTC).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        key: PartyKey,
+        *,
+        http: httpx.Client | None = None,
+        now: Callable[[], datetime] | None = None,
+        timeout_s: float = 60.0,
+    ) -> None:
+        self.key = key
+        self.base_url = base_url.rstrip("/")
+        self.http = http or httpx.Client(base_url=self.base_url, timeout=timeout_s)
+        self.now = now or (lambda: datetime.now(UTC))
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self.http.close()
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+    ) -> httpx.Response:
+        """Send one signed request; the response whatever its status."""
+        content = b"" if body is None else canonical_bytes(body)
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        request = self.http.build_request(
+            method, self.base_url + path, params=params, content=content, headers=headers
+        )
+        target = request.url.raw_path.decode("ascii")
+        request.headers.update(sign_request(self.key, method, target, content, time=self.now()))
+        try:
+            return self.http.send(request)
+        except httpx.HTTPError as exc:
+            raise ServiceError(
+                0, f"cannot reach the service ({type(exc).__name__})", where=self.base_url
+            ) from None
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+    ) -> Any:
+        """Send one signed request and return its JSON; :class:`ServiceError` on refusal."""
+        response = self.send(method, path, params=params, body=body)
+        if response.status_code >= 400:
+            raise ServiceError(response.status_code, _detail(response), where=f"{method} {path}")
+        return response.json()
+
+    def session(self) -> str:
+        """A read-only session token for the dashboard."""
+        grant: dict[str, str] = self.call("POST", "/api/sessions")
+        return grant["token"]
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        detail = response.json().get("detail")
+    except ValueError:
+        detail = None
+    return str(detail) if detail else f"HTTP {response.status_code}"
+
+
+class RemoteLedger(Ledger):
+    """A ledger held by the service, read and written through signed requests.
+
+    Every record read is checked against the keys pinned by the opening record; records
+    written are signed locally by the member and appended by the service, which refuses
+    them if another record took their place first (they are then signed again on the
+    new head, up to ``CONFLICT_ATTEMPTS`` times).
+    """
+
+    def __init__(self, client: ServiceClient) -> None:  # no local store
+        self.client = client
+        self.genesis = self._fetch(0)
+        if self.genesis.kind != GENESIS_KIND:
+            raise VerificationError("record 0 does not open a ledger", seq=0)
+        body = self.genesis.body
+        self.keys: dict[str, PublicPartyKey] = parse_party_keys(body, where="record 0")
+        self._check(self.genesis)
+        self.treaty = self.genesis.treaty
+        self.spec_digest = body["spec_digest"]
+        self.consensus_parties = tuple(body["consensus_parties"])
+
+    def close(self) -> None:
+        self.client.close()
+
+    def _check(self, record: Record) -> Record:
+        pinned = self.keys.get(record.party)
+        if pinned is None or not pinned.verify(record.signature, RECORD_DOMAIN + record.content):
+            raise VerificationError(
+                "the service returned a record whose signature does not verify", seq=record.seq
+            )
+        return record
+
+    def _fetch(self, seq: int) -> Record:
+        try:
+            document = self.client.call("GET", f"/api/records/{seq}")
+        except ServiceError as exc:
+            if exc.status == 404:
+                raise UnknownNameError(exc.message, where=f"record {seq}") from None
+            raise
+        record = Record.from_json(document, where=f"record {seq}")
+        if record.seq != seq:
+            raise VerificationError(f"asked for record {seq}, got {record.seq}", seq=seq)
+        return record
+
+    @property
+    def size(self) -> int:
+        head: dict[str, Any] = self.client.call("GET", "/api/ledger")
+        return int(head["size"])
+
+    def get(self, seq: int) -> Record:
+        return self._check(self._fetch(seq))
+
+    def records(self, *, kinds: Sequence[str] | None = None, start: int = 0) -> Iterator[Record]:
+        while True:
+            params: dict[str, Any] = {"start": start, "limit": PAGE}
+            if kinds is not None:
+                params["kind"] = list(kinds)
+            page = self.client.call("GET", "/api/records", params=params)["records"]
+            for document in page:
+                record = self._check(Record.from_json(document, where="records"))
+                yield record
+                start = record.seq + 1
+            if len(page) < PAGE:
+                return
+
+    def append_many(
+        self, entries: Sequence[Entry], signer: PartyKey, *, time: datetime | None = None
+    ) -> list[Record]:
+        if not entries:
+            return []
+        if signer.party != self.client.key.party:
+            raise TreatyVerifyError(
+                f"this connection signs requests as {self.client.key.party}; "
+                f"it cannot submit {signer.party}'s records",
+                where="party",
+            )
+        for attempt in itertools.count(1):
+            head = self.client.call("GET", "/api/ledger")
+            records = seal_records(
+                self.treaty,
+                entries,
+                signer,
+                seq=int(head["size"]),
+                head=bytes.fromhex(head["head"]),
+                time=time or self.client.now(),
+            )
+            response = self.client.send(
+                "POST", "/api/records", body={"records": [_signed(r) for r in records]}
+            )
+            if response.status_code == 201:
+                return records
+            if response.status_code != 409 or attempt >= CONFLICT_ATTEMPTS:
+                raise ServiceError(
+                    response.status_code, _detail(response), where="POST /api/records"
+                )
+            clock.sleep(random.uniform(0.0, 0.002 * min(attempt, 10)))
+        raise AssertionError("unreachable")
+
+    def import_records(self, records: Sequence[Record]) -> int:
+        response = self.client.call(
+            "POST", "/api/records", body={"records": [_signed(r) for r in records]}
+        )
+        return int(response["appended"])
+
+    def leaf_hashes(self, size: int | None = None) -> list[bytes]:
+        raise NotImplementedError(
+            "a remote ledger serves proofs, not its leaves (GET /api/ledger/proofs)"
+        )
+
+    def root(self, size: int | None = None) -> bytes:
+        head = self.client.call("GET", "/api/ledger")
+        if size is None or size == head["size"]:
+            return bytes.fromhex(head["root"])
+        proof = self.client.call("GET", "/api/ledger/proofs/consistency", params={"old": size})
+        return bytes.fromhex(proof["old_root"])
+
+    def inclusion_proof(self, seq: int, size: int | None = None) -> list[bytes]:
+        params = {} if size is None else {"size": size}
+        proof = self.client.call("GET", f"/api/ledger/proofs/inclusion/{seq}", params=params)
+        return [bytes.fromhex(node) for node in proof["path"]]
+
+    def consistency_proof(self, old_size: int, size: int | None = None) -> list[bytes]:
+        params: dict[str, Any] = {"old": old_size}
+        if size is not None:
+            params["size"] = size
+        proof = self.client.call("GET", "/api/ledger/proofs/consistency", params=params)
+        return [bytes.fromhex(node) for node in proof["path"]]
+
+
+def _signed(record: Record) -> dict[str, Any]:
+    document = record.to_json()
+    return {"envelope": document["envelope"], "signature": document["signature"]}
+
+
+def connect(base_url: str, key: PartyKey | Path, **options: Any) -> RemoteLedger:
+    """The service's ledger, for the member whose private key is ``key``."""
+    # Imported here: reading a key file is the only use of the key loader.
+    from treatyverify.records.keys import load_private_key
+
+    signer = load_private_key(key) if isinstance(key, Path) else key
+    return RemoteLedger(ServiceClient(base_url, signer, **options))
