@@ -178,7 +178,7 @@ class RemoteLedger(Ledger):
 
     @property
     def size(self) -> int:
-        head: dict[str, Any] = self.client.call("GET", "/api/ledger")
+        head: dict[str, Any] = self.client.call("GET", "/api/ledger/head")
         return int(head["size"])
 
     def get(self, seq: int) -> Record:
@@ -209,7 +209,7 @@ class RemoteLedger(Ledger):
                 where="party",
             )
         for attempt in itertools.count(1):
-            head = self.client.call("GET", "/api/ledger")
+            head = self.client.call("GET", "/api/ledger/head")
             records = seal_records(
                 self.treaty,
                 entries,
