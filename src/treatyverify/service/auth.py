@@ -15,6 +15,7 @@ serves the dashboard (a cookie) and read requests (``Authorization: Bearer``).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import secrets
 from collections.abc import Mapping
@@ -55,6 +56,8 @@ NONCE_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 SIGNATURE_PATTERN = re.compile(r"^[0-9a-f]{128}$")
 PURGE_EVERY = 256
 """Purge expired nonces once in this many accepted requests."""
+_ACCEPTED = itertools.count(1)
+"""Accepted requests of this process (drives the purge)."""
 
 
 class AuthError(Exception):
@@ -94,12 +97,6 @@ def sign_request(
         HEADER_NONCE: nonce,
         HEADER_SIGNATURE: signature.hex(),
     }
-
-
-class _NonceBook:
-    """Counts accepted requests so expired nonces are purged now and then."""
-
-    accepted = 0
 
 
 def authenticate_request(
@@ -149,8 +146,7 @@ def _remember_nonce(
             )
     except IntegrityError:
         raise AuthError(401, "replayed request (this nonce was already used)") from None
-    _NonceBook.accepted += 1
-    if _NonceBook.accepted % PURGE_EVERY == 0:
+    if next(_ACCEPTED) % PURGE_EVERY == 0:
         cutoff = format_time(now - timedelta(seconds=2 * skew))
         with context.state.begin() as connection:
             connection.execute(delete(request_nonces).where(request_nonces.c.time < cutoff))
