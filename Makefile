@@ -2,13 +2,18 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
+UV     := $(BIN)/uv pip --python $(BIN)/python
 DEMO_OUT ?= results/demo
 
 .PHONY: demo test install install-test lint typecheck pytest bench bench-gamma clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# uv installs the packages: it fetches and unpacks them in parallel, a fresh install in
+# about 10 s where pip takes 30 to 40 s. It lives in the virtual environment too.
+$(BIN)/uv: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
 
 # System library: libsodium (ristretto255 for the zero-knowledge proofs), from Debian.
 $(VENV)/.system-packages: | $(BIN)/python
@@ -17,8 +22,8 @@ $(VENV)/.system-packages: | $(BIN)/python
 	fi
 	touch $@
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python $(VENV)/.system-packages
-	$(BIN)/python -m pip install --quiet -e .
+$(VENV)/.installed: pyproject.toml | $(BIN)/uv $(VENV)/.system-packages
+	$(UV) install --quiet -e .
 	touch $@
 
 # The dashboard's browser tests drive Debian's Chromium (Playwright downloads no browser).
@@ -28,8 +33,8 @@ $(VENV)/.test-system-packages: | $(BIN)/python
 	fi
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python $(VENV)/.system-packages $(VENV)/.test-system-packages
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/uv $(VENV)/.system-packages $(VENV)/.test-system-packages
+	$(UV) install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed

@@ -448,12 +448,17 @@ class Writer:
         """
         try:
             if self.is_sqlite:
-                # The driver takes the rows as they are (tuples in column order), which
-                # spares the per-value processing of a Core insert on the hot path.
-                self.connection.exec_driver_sql(SQLITE_INSERT, list(rows))
+                # The driver's own cursor takes the rows as they are (tuples in column
+                # order), inside the transaction the connection is in; this spares the
+                # per-row parameter processing of SQLAlchemy on the hot path.
+                cursor = self.connection.connection.cursor()
+                try:
+                    cursor.executemany(SQLITE_INSERT, rows)
+                finally:
+                    cursor.close()
             else:
                 self.connection.execute(insert(records_table), [r._asdict() for r in rows])
-        except IntegrityError:
+        except (IntegrityError, sqlite3.IntegrityError):
             raise DuplicateRowError(
                 "a record repeats a sequence number or a party's reference", where="records"
             ) from None
