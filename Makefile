@@ -2,7 +2,7 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
-UV     := $(BIN)/uv pip --python $(BIN)/python
+UV     := $(BIN)/uv pip install --python $(BIN)/python
 DEMO_OUT ?= results/demo
 
 .PHONY: demo test install install-test lint typecheck pytest bench bench-gamma clean
@@ -23,7 +23,7 @@ $(VENV)/.system-packages: | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/uv $(VENV)/.system-packages
-	$(UV) install --quiet -e .
+	$(UV) --quiet -e .
 	touch $@
 
 # The dashboard's browser tests drive Debian's Chromium (Playwright downloads no browser).
@@ -34,7 +34,7 @@ $(VENV)/.test-system-packages: | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/uv $(VENV)/.system-packages $(VENV)/.test-system-packages
-	$(UV) install --quiet -e '.[test]'
+	$(UV) --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
