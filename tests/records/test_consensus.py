@@ -16,9 +16,9 @@ import pytest
 from ledger_helpers import at, new_ledger, read_meta, read_rows
 
 from treatyverify.errors import ConsensusError, RecordRejectedError, UnknownNameError
-from treatyverify.records.consensus import consensus_state, cosign, dissent
+from treatyverify.records.consensus import check_position, consensus_state, cosign, dissent
 from treatyverify.records.keys import PartyKey
-from treatyverify.records.ledger import Ledger
+from treatyverify.records.ledger import Entry, Ledger, Record, seal_records
 from treatyverify.records.verify import verify_ledger
 
 Setup = tuple[Ledger, dict[str, PartyKey], int]
@@ -205,3 +205,58 @@ def test_a_dissent_needs_a_reason_of_1_to_2000_characters(setup: Setup, reason: 
     dissent(ledger, target, keys["ru"], "y" * 2000, time=at(3))
     assert consensus_state(ledger, target).dissents == {"ru": "y" * 2000}
     ledger.close()
+
+
+def test_check_position_applies_the_local_rules_to_records_signed_elsewhere(
+    setup: Setup,
+) -> None:
+    """Records that ``cosign`` and ``dissent`` would refuse, sealed by hand, are named."""
+    ledger, keys, target = setup
+    finding_hash = ledger.get(target).hash_hex
+
+    def sealed(party: str, kind: str, body: dict[str, object]) -> Record:
+        head = ledger.get(ledger.size - 1).hash
+        entry = Entry(kind, body, str(body.get("target")))
+        return seal_records(
+            ledger.treaty, [entry], keys[party], seq=ledger.size, head=head, time=at(5)
+        )[0]
+
+    good = sealed("ru", "cosign", {"target": target, "target_hash": finding_hash})
+    check_position(ledger, good)
+    cases = [
+        (
+            sealed("iaea", "cosign", {"target": target, "target_hash": finding_hash}),
+            "iaea is not a consensus party",
+        ),
+        (
+            sealed("ru", "cosign", {"target": 1, "target_hash": ledger.get(1).hash_hex}),
+            "record 1 is a declaration",
+        ),
+        (sealed("ru", "cosign", {"target": target, "target_hash": "ab" * 32}), "names a hash"),
+        (
+            sealed("ru", "cosign", {"target": 99, "target_hash": finding_hash}),
+            "names no earlier record",
+        ),
+        (
+            sealed("ru", "cosign", {"target": "2", "target_hash": finding_hash}),
+            "names no earlier record",
+        ),
+        (sealed("ru", "dissent", {"target": target, "target_hash": finding_hash}), "reason"),
+    ]
+    for record, words in cases:
+        with pytest.raises(ConsensusError, match=words) as caught:
+            check_position(ledger, record)
+        assert caught.value.where == f"record {record.seq}"
+    # A target earlier in the same batch is found there.
+    report = sealed("uk", "report", {"text": "joint"})
+    follow = seal_records(
+        ledger.treaty,
+        [Entry("cosign", {"target": report.seq, "target_hash": report.hash_hex}, "r")],
+        keys["ru"],
+        seq=report.seq + 1,
+        head=report.hash,
+        time=at(5),
+    )[0]
+    check_position(ledger, follow, [report])
+    with pytest.raises(UnknownNameError):
+        check_position(ledger, follow)

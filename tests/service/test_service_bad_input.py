@@ -16,6 +16,7 @@ only.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -376,6 +377,103 @@ def test_an_endpoint_that_takes_one_kind_refuses_another(
     body = canonical_bytes(signed(record_for(service, "us")))  # a note, not a co-signature
     refused(send(http, service.keys["us"], "POST", "/api/records/0/cosign", body), 422, "cosign")
     assert service.context.ledger.size == size
+
+
+def _position_body(service: Service, member: str, kind: str, target: int, **body: object) -> bytes:
+    """A cosign or dissent record of ``member`` naming ``target``, with body overrides."""
+    fields: dict[str, Any] = {
+        "target": target,
+        "target_hash": service.context.ledger.get(target).hash_hex,
+    }
+    if kind == DISSENT_KIND:
+        fields["reason"] = "the count is wrong"
+    fields.update(body)
+    return canonical_bytes(
+        signed(record_for(service, member, entry=Entry(kind, fields, str(target))))
+    )
+
+
+@pytest.mark.parametrize(
+    ("member", "kind", "target", "body", "words"),
+    [
+        ("ts", COSIGN_KIND, "finding", {}, ("ts", "not a consensus party")),
+        ("ts", DISSENT_KIND, "finding", {}, ("ts", "not a consensus party")),
+        ("state-b", COSIGN_KIND, "finding", {"target_hash": "0" * 64}, ("hash",)),
+        ("state-b", COSIGN_KIND, "note", {}, ("only findings and reports",)),
+        ("state-b", DISSENT_KIND, "finding", {"reason": "  "}, ("reason",)),
+    ],
+)
+def test_a_position_the_local_functions_would_refuse_is_refused(
+    ctbt: tuple[Service, int],
+    member: str,
+    kind: str,
+    target: str,
+    body: dict[str, object],
+    words: tuple[str, ...],
+) -> None:
+    """The service applies the rules of ``cosign`` and ``dissent`` to signed records."""
+    service, finding = ctbt
+    if target == "note":
+        note = record_for(service, "state-b")
+        service.context.ledger.import_records([note])
+        seq = note.seq
+    else:
+        seq = finding
+    size = service.context.ledger.size
+    content = _position_body(service, member, kind, seq, **body)
+    with TestClient(service.app, base_url="http://testserver") as http:
+        path = f"/api/records/{seq}/{kind}"
+        refused(send(http, service.keys[member], "POST", path, content), 422, *words)
+        # The generic submission route applies the same rules.
+        document = json.loads(content)
+        again = canonical_bytes({"records": [document]})
+        refused(send(http, service.keys[member], "POST", "/api/records", again), 422, *words)
+    assert service.context.ledger.size == size
+
+
+def test_a_cosign_of_a_finding_submitted_in_the_same_request_is_accepted(
+    ctbt: tuple[Service, int],
+) -> None:
+    """A report, a co-signature of an earlier finding and one of that report, in one
+    request: the position checks find targets in the ledger and earlier in the request."""
+    service, finding = ctbt
+    ledger = service.context.ledger
+    head = ledger.get(ledger.size - 1).hash
+    records = seal_records(
+        ledger.treaty,
+        [
+            Entry("report", {"text": "joint report"}, "r-1"),
+            Entry(
+                COSIGN_KIND,
+                {"target": finding, "target_hash": ledger.get(finding).hash_hex},
+                str(finding),
+            ),
+        ],
+        service.keys["state-b"],
+        seq=ledger.size,
+        head=head,
+        time=now(),
+    )
+    late = seal_records(
+        ledger.treaty,
+        [
+            Entry(
+                COSIGN_KIND,
+                {"target": records[0].seq, "target_hash": records[0].hash_hex},
+                str(records[0].seq),
+            )
+        ],
+        service.keys["state-b"],
+        seq=records[-1].seq + 1,
+        head=records[-1].hash,
+        time=now(),
+    )
+    with TestClient(service.app, base_url="http://testserver") as http:
+        response = send(
+            http, service.keys["state-b"], "POST", "/api/records", submission(*records, *late)
+        )
+    assert response.status_code == 201, response.text
+    assert ledger.size == late[0].seq + 1
 
 
 # The role matrix ----------------------------------------------------------------------

@@ -10,7 +10,7 @@ position (a co-signature after a dissent, or the reverse) supersedes its earlier
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -23,6 +23,7 @@ __all__ = [
     "COSIGN_KIND",
     "DISSENT_KIND",
     "ConsensusState",
+    "check_position",
     "check_positions",
     "consensus_state",
     "cosign",
@@ -115,6 +116,51 @@ def dissent(
         )
     body = {"target": target, "target_hash": record.hash_hex, "reason": reason}
     return ledger.append(DISSENT_KIND, body, signer, ref=str(target), time=time)
+
+
+def check_position(ledger: Ledger, position: Record, batch: Sequence[Record] = ()) -> None:
+    """Refuse a co-signature or dissent signed elsewhere that :func:`cosign` or
+    :func:`dissent` would not have written here.
+
+    For records arriving whole (the service's submissions): the signer must be a
+    consensus party, the target an earlier finding or report (in the ledger, or earlier
+    in ``batch``, the records submitted with it) with the hash named, and a dissent
+    must give a reason. Records of other kinds pass unchecked.
+
+    Raises
+    ------
+    ConsensusError
+        Naming the position record and what is wrong with it.
+    """
+    if position.kind not in (COSIGN_KIND, DISSENT_KIND):
+        return
+    where = f"record {position.seq}"
+    if position.party not in ledger.consensus_parties:
+        raise ConsensusError(
+            f"party {position.party} is not a consensus party and cannot {position.kind}",
+            where=where,
+        )
+    target = position.body.get("target")
+    if type(target) is not int or not 0 <= target < position.seq:
+        raise ConsensusError(f"{position.kind} names no earlier record", where=where)
+    earlier = {record.seq: record for record in batch}
+    record = earlier[target] if target in earlier else ledger.get(target)
+    if record.kind not in CONSENSUS_KINDS:
+        raise ConsensusError(
+            f"record {target} is a {record.kind}; only findings and reports are co-signed",
+            where=where,
+        )
+    if position.body.get("target_hash") != record.hash_hex:
+        raise ConsensusError(
+            f"{position.kind} names a hash record {target} does not have", where=where
+        )
+    if position.kind == DISSENT_KIND:
+        reason = position.body.get("reason")
+        if not isinstance(reason, str) or not 0 < len(reason.strip()) <= MAX_REASON_LENGTH:
+            raise ConsensusError(
+                f"a dissent states its reason in 1 to {MAX_REASON_LENGTH} characters",
+                where=where,
+            )
 
 
 def consensus_state(ledger: Ledger, target: int) -> ConsensusState:

@@ -21,7 +21,12 @@ from treatyverify.errors import (
     UnknownNameError,
     VerificationError,
 )
-from treatyverify.records.consensus import COSIGN_KIND, DISSENT_KIND, consensus_state
+from treatyverify.records.consensus import (
+    COSIGN_KIND,
+    DISSENT_KIND,
+    check_position,
+    consensus_state,
+)
 from treatyverify.records.ledger import Record, parse_time
 from treatyverify.records.store import DuplicateRowError
 from treatyverify.records.verify import verify_ledger
@@ -294,7 +299,11 @@ def _append(
         if record.kind != kind or record.body.get("target") != target:
             raise HTTPException(422, f"the record is not a {kind} of record {target}")
     try:
+        for index, record in enumerate(parsed):
+            check_position(context.ledger, record, parsed[:index])
         appended = context.ledger.import_records(parsed)
+    except ConsensusError as exc:
+        raise HTTPException(422, str(exc)) from None
     except (RecordConflictError, DuplicateRowError) as exc:
         raise HTTPException(
             409,
