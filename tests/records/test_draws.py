@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 from ledger_helpers import at, new_ledger, read_rows
 
-from treatyverify.errors import DrawError, InputError, RecordRejectedError
+from treatyverify.errors import DrawError, InputError, RecordRejectedError, VerificationError
 from treatyverify.records import draws
 from treatyverify.records.keys import PartyKey
 from treatyverify.records.ledger import Ledger, Record
@@ -379,3 +379,48 @@ def test_a_reveal_recorded_before_the_last_commitment_does_not_count(setup: Setu
     body: dict[str, Any] = result.body
     ledger.close()
     assert "us" not in body["revealed"]
+
+
+def test_a_draw_record_whose_reference_is_not_its_draw_fails_verification(
+    setup: Setup,
+) -> None:
+    """Draw steps find a draw's records by reference, so verification holds every draw
+    record's reference to the draw its body names."""
+    ledger, keys, _ = setup
+    _commit(setup, ["us"])
+    stray = {"draw": "sites-1", "commitment": "00" * 32}
+    record = ledger.append("draw_commit", stray, keys["ru"], ref="sites-2", time=at(30))
+    # The stray record is not one of draw sites-1's: ru has still not committed there.
+    with pytest.raises(DrawError, match="no commitment"):
+        draws.reveal(ledger, keys["ru"], "sites-1", SECRETS["ru"], time=at(150))
+    with pytest.raises(VerificationError) as caught:
+        verify_ledger(ledger)
+    assert caught.value.seq == record.seq
+    assert "reference" in str(caught.value)
+    ledger.close()
+
+
+def test_the_records_of_one_draw_are_found_among_many(setup: Setup) -> None:
+    """Other draws' records around it do not change a draw's outcome."""
+    ledger, keys, _ = setup
+    for number in range(2, 7):
+        draws.open_draw(
+            ledger,
+            keys["uk"],
+            f"sites-{number}",
+            purpose="another draw",
+            population=POPULATION,
+            count=1,
+            commit_by=at(100),
+            reveal_by=at(200),
+            time=at(11),
+        )
+    _commit(setup, ["us", "ru", "uk"])
+    for number in range(2, 7):
+        draws.commit(ledger, keys["us"], f"sites-{number}", SECRETS["us"], time=at(40))
+    _reveal(setup, ["uk", "us", "ru"])
+    result = draws.settle(ledger, keys["ru"], "sites-1", time=at(130))
+    assert result.body["revealed"] == ["ru", "uk", "us"]
+    assert result.body["defaulted"] == []
+    verify_ledger(ledger)
+    ledger.close()

@@ -92,6 +92,10 @@ def test_a_draw_among_the_parties_through_the_service(service: Service) -> None:
     reveal(ru, service.keys["ru"], "type-one-1", secrets["ru"])
     reveal(us, service.keys["us"], "type-one-1", secrets["us"])
     result = settle(ru, service.keys["ru"], "type-one-1")
+    # The draw's records, found by their reference through GET /api/records?ref=.
+    kinds = [r.kind for r in us.records(ref="type-one-1")]
+    assert kinds == ["draw_open", *["draw_commit"] * 2, *["draw_reveal"] * 2, "draw_result"]
+    assert list(us.records(ref="type-one-2")) == []
 
     # Anyone can recompute the draw from the ledger alone.
     records = list(service.context.ledger.records())

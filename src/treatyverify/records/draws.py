@@ -187,7 +187,9 @@ def open_draw(
 
 
 def _draw_records(ledger: Ledger, draw: str) -> list[Record]:
-    return [r for r in ledger.records(kinds=DRAW_KINDS) if r.body.get("draw") == draw]
+    """The records of one draw, found by their reference (the store's index on kind
+    and reference narrows the scan; verification makes sure reference and body agree)."""
+    return [r for r in ledger.records(kinds=DRAW_KINDS, ref=draw) if r.body.get("draw") == draw]
 
 
 def _opening(records: Iterable[Record], draw: str) -> Record:
@@ -310,11 +312,15 @@ def check_draw_results(records: Sequence[Record]) -> tuple[int, str] | None:
     """Recompute every ``draw_result`` from the draw records before it.
 
     Returns the sequence number of the first result that does not match its
-    recomputation, with the reason, or None when all match.
+    recomputation, or of the first draw record whose reference is not its draw (the
+    functions here find a draw's records by reference), with the reason; None when
+    all are sound.
     """
     by_draw: dict[str, list[Record]] = {}
     for record in records:
         draw = str(record.body.get("draw"))
+        if record.ref != draw:
+            return record.seq, f"{record.kind} names draw {draw} but its reference is {record.ref}"
         if record.kind != RESULT_KIND:
             by_draw.setdefault(draw, []).append(record)
             continue

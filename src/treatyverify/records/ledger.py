@@ -659,9 +659,11 @@ class Ledger:
             )
         return Record.from_stored(row)
 
-    def records(self, *, kinds: Sequence[str] | None = None, start: int = 0) -> Iterator[Record]:
-        """Yield records in order, optionally of some kinds only."""
-        for row in self.store.scan(start=start, kinds=kinds):
+    def records(
+        self, *, kinds: Sequence[str] | None = None, start: int = 0, ref: str | None = None
+    ) -> Iterator[Record]:
+        """Yield records in order, optionally of some kinds only and with one reference."""
+        for row in self.store.scan(start=start, kinds=kinds, ref=ref):
             yield Record.from_stored(row)
 
     def leaf_hashes(self, size: int | None = None) -> list[bytes]:

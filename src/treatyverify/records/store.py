@@ -352,12 +352,19 @@ class Store:
         return None if row is None else StoredRecord(*row)
 
     def scan(
-        self, start: int = 0, kinds: Sequence[str] | None = None, batch: int = 2000
+        self,
+        start: int = 0,
+        kinds: Sequence[str] | None = None,
+        batch: int = 2000,
+        ref: str | None = None,
     ) -> Iterator[StoredRecord]:
-        """Yield rows in sequence order from ``start``, optionally of some kinds only."""
+        """Yield rows in sequence order from ``start``, optionally of some kinds only
+        and with one reference only."""
         query = select(records_table).where(records_table.c.seq >= start)
         if kinds is not None:
             query = query.where(records_table.c.kind.in_(list(kinds)))
+        if ref is not None:
+            query = query.where(records_table.c.ref == ref)
         query = query.order_by(records_table.c.seq)
         with self._guard("read"), self.engine.connect() as connection:
             result = connection.execution_options(yield_per=batch).execute(query)

@@ -27,7 +27,7 @@ from treatyverify.records.consensus import (
     check_position,
     consensus_state,
 )
-from treatyverify.records.ledger import Record, parse_time
+from treatyverify.records.ledger import MAX_REF_LENGTH, Record, parse_time
 from treatyverify.records.store import DuplicateRowError
 from treatyverify.records.verify import verify_ledger
 from treatyverify.service.auth import create_session
@@ -205,8 +205,9 @@ def records(
     start: Annotated[int, Query(ge=0, le=2**53)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
     kind: Annotated[list[str] | None, Query(max_length=20)] = None,
+    ref: Annotated[str | None, Query(min_length=1, max_length=MAX_REF_LENGTH)] = None,
 ) -> dict[str, Any]:
-    selected = context.ledger.records(kinds=kind, start=start)
+    selected = context.ledger.records(kinds=kind, start=start, ref=ref)
     page = [record.to_json() for record in itertools.islice(selected, limit)]
     return {"records": page, "size": context.ledger.size}
 

@@ -184,11 +184,15 @@ class RemoteLedger(Ledger):
     def get(self, seq: int) -> Record:
         return self._check(self._fetch(seq))
 
-    def records(self, *, kinds: Sequence[str] | None = None, start: int = 0) -> Iterator[Record]:
+    def records(
+        self, *, kinds: Sequence[str] | None = None, start: int = 0, ref: str | None = None
+    ) -> Iterator[Record]:
         while True:
             params: dict[str, Any] = {"start": start, "limit": PAGE}
             if kinds is not None:
                 params["kind"] = list(kinds)
+            if ref is not None:
+                params["ref"] = ref
             page = self.client.call("GET", "/api/records", params=params)["records"]
             for document in page:
                 record = self._check(Record.from_json(document, where="records"))
