@@ -255,7 +255,8 @@ class MultipletFit:
     ndof
         Degrees of freedom: channels in the region minus free parameters.
     converged
-        Whether MIGRAD reported a valid minimum with an accurate covariance.
+        Whether MIGRAD reported a valid minimum with an accurate covariance (from
+        HESSE, or from an exact Hessian that is positive definite).
     model_counts
         Expected counts per channel of the region at the minimum.
     """
@@ -331,6 +332,28 @@ class _Model:
         extra = {"linear": [], "quadratic": ["b2"], "step": ["step"]}
         self.bkg_names = ["b_lo", "b_hi", *extra[background]]
         self.names = tuple(names + self.bkg_names)
+        self.edges = np.append(self.lower, self.lower[-1] + 1.0)
+        # Parameter index of each peak's area, centroid and FWHM (for the derivatives).
+        k = n_peaks
+        self.area_index = np.arange(k)
+        self.centroid_index = np.full(k, k) if base_channels is not None else np.arange(k, 2 * k)
+        first_width = k + (1 if base_channels is not None else k)
+        self.width_index = (
+            np.full(k, first_width)
+            if width_mode != "each"
+            else np.arange(first_width, first_width + k)
+        )
+        self.bkg_index = len(names)
+
+    @property
+    def analytic(self) -> bool:
+        """Whether :meth:`derivatives` applies to this model.
+
+        It does for a linear or quadratic background with free widths (shared or one
+        each); the step background and the width model are left to numerical
+        derivatives.
+        """
+        return self.background in ("linear", "quadratic") and self.width_mode != "model"
 
     def unpack(self, p: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
         """Areas, centroids, FWHMs (channels) and background parameters."""
@@ -359,7 +382,7 @@ class _Model:
     def __call__(self, p: FloatArray) -> FloatArray:
         areas, centroids, fwhms, bkg = self.unpack(p)
         sig = fwhms / FWHM_PER_SIGMA
-        edges = np.append(self.lower, self.lower[-1] + 1.0)
+        edges = self.edges
         z = (edges[:, None] - centroids[None, :]) / sig[None, :]
         cdf = _ndtr(z)
         mu = (np.diff(cdf, axis=0) * areas[None, :]).sum(axis=1)
@@ -377,17 +400,142 @@ class _Model:
             mu = mu + bkg[2] * (np.diff(anti, axis=0) * areas[None, :]).sum(axis=1)
         return np.asarray(mu, dtype=np.float64)
 
+    def derivatives(
+        self, p: FloatArray, weights: FloatArray | None = None
+    ) -> tuple[FloatArray, FloatArray, FloatArray | None]:
+        """Expected counts, their Jacobian and, given ``weights``, a curvature term.
 
-def _deviance_fn(counts: FloatArray, model: _Model) -> Callable[[FloatArray], float]:
-    n_log_n = np.asarray(special.xlogy(counts, counts), dtype=np.float64)
-    floor = 1e-12
+        Only for :attr:`analytic` models. With ``z = (e - x) / s`` at the channel
+        edges ``e`` (``s`` the Gaussian sigma, ``f = FWHM_PER_SIGMA s`` the FWHM) a
+        peak contributes ``A [Phi(z_hi) - Phi(z_lo)]`` to a channel, and
+        ``dPhi/dx = -phi / s``, ``dPhi/ds = -z phi / s``, ``d2Phi/dx2 = -z phi / s^2``,
+        ``d2Phi/dx ds = (1 - z^2) phi / s^2``, ``d2Phi/ds2 = z (2 - z^2) phi / s^2``.
+        The background is linear in its parameters.
 
-    def deviance(p: FloatArray) -> float:
-        mu = np.maximum(model(np.asarray(p, dtype=np.float64)), floor)
-        terms = mu - counts + n_log_n - counts * np.log(mu)
+        Parameters
+        ----------
+        p
+            Parameter vector (in the order of :attr:`names`).
+        weights
+            Per-channel weights ``w_i``; when given, the third value is
+            ``sum_i w_i d2 mu_i / dp_a dp_b`` (parameters x parameters).
+
+        Returns
+        -------
+        tuple
+            ``mu`` (counts per channel), the Jacobian ``d mu_i / d p_a`` (channels x
+            parameters) and the curvature term or ``None``.
+        """
+        areas, centroids, fwhms, bkg = self.unpack(p)
+        k = self.n_peaks
+        sig = fwhms / FWHM_PER_SIGMA
+        z = (self.edges[:, None] - centroids[None, :]) / sig[None, :]
+        pdf = np.exp(-0.5 * z * z) / _SQRT_2PI
+        zpdf = z * pdf
+        d_area = np.diff(_ndtr(z), axis=0)
+        d_pdf = np.diff(pdf, axis=0)
+        d_zpdf = np.diff(zpdf, axis=0)
+        a_over_s = areas / sig
+        d_centroid = -a_over_s[None, :] * d_pdf
+        d_fwhm = (-a_over_s / FWHM_PER_SIGMA)[None, :] * d_zpdf
+        jac = np.zeros((self.lower.size, len(self.names)))
+        jac[:, :k] = d_area
+        if self.base is not None:
+            jac[:, k] = d_centroid.sum(axis=1)
+        else:
+            jac[:, k : 2 * k] = d_centroid
+        if self.width_mode == "shared":
+            jac[:, self.width_index[0]] = d_fwhm.sum(axis=1)
+        else:
+            jac[:, self.width_index] = d_fwhm
+        b = self.bkg_index
+        jac[:, b] = 1.0 - self.t
+        jac[:, b + 1] = self.t
+        mu = d_area @ areas + bkg[0] * (1.0 - self.t) + bkg[1] * self.t
+        if self.background == "quadratic":
+            jac[:, b + 2] = self.bowl
+            mu = mu + bkg[2] * self.bowl
+        if weights is None:
+            return np.asarray(mu, dtype=np.float64), jac, None
+        # Weighted sums over channels of the second derivatives, one value per peak.
+        s2 = sig * sig
+        w_pdf = weights @ d_pdf
+        w_zpdf = weights @ d_zpdf
+        w_xs = weights @ np.diff(pdf - z * zpdf, axis=0)
+        w_ss = weights @ np.diff(zpdf * (2.0 - z * z), axis=0)
+        area_centroid = -w_pdf / sig
+        area_fwhm = -w_zpdf / (sig * FWHM_PER_SIGMA)
+        centroid_centroid = -areas * w_zpdf / s2
+        centroid_fwhm = areas * w_xs / (s2 * FWHM_PER_SIGMA)
+        fwhm_fwhm = areas * w_ss / (s2 * FWHM_PER_SIGMA**2)
+        ia, ix, iw = self.area_index, self.centroid_index, self.width_index
+        rows = np.concatenate([ia, ix, ia, iw, ix, ix, iw, iw])
+        cols = np.concatenate([ix, ia, iw, ia, ix, iw, ix, iw])
+        vals = np.concatenate(
+            [
+                area_centroid,
+                area_centroid,
+                area_fwhm,
+                area_fwhm,
+                centroid_centroid,
+                centroid_fwhm,
+                centroid_fwhm,
+                fwhm_fwhm,
+            ]
+        )
+        curvature = np.zeros((len(self.names), len(self.names)))
+        np.add.at(curvature, (rows, cols), vals)
+        return np.asarray(mu, dtype=np.float64), jac, curvature
+
+
+_MU_FLOOR = 1e-12
+"""Expected counts are floored here in the deviance, so the logarithm stays finite."""
+
+
+class _Deviance:
+    """Poisson deviance ``D(p) = 2 sum(mu - n + n ln(n / mu))`` of a model, with its
+    analytic gradient and Hessian for :attr:`_Model.analytic` models.
+
+    ``dD/dp_a = 2 sum_i (1 - n_i / mu_i) dmu_i/dp_a`` and
+    ``d2D/dp_a dp_b = 2 sum_i [n_i / mu_i^2 dmu_i/dp_a dmu_i/dp_b
+    + (1 - n_i / mu_i) d2mu_i/dp_a dp_b]`` (the exact, observed Hessian, the one
+    HESSE would estimate by finite differences). Channels whose expectation is at the
+    floor contribute a constant and no derivative.
+    """
+
+    def __init__(self, counts: FloatArray, model: _Model) -> None:
+        self.counts = counts
+        self.model = model
+        self.n_log_n = np.asarray(special.xlogy(counts, counts), dtype=np.float64)
+
+    def __call__(self, p: FloatArray) -> float:
+        mu = np.maximum(self.model(np.asarray(p, dtype=np.float64)), _MU_FLOOR)
+        terms = mu - self.counts + self.n_log_n - self.counts * np.log(mu)
         return float(2.0 * np.sum(terms))
 
-    return deviance
+    def _ratio(self, mu: FloatArray) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+        above = mu > _MU_FLOOR
+        safe = np.where(above, mu, 1.0)
+        return self.counts / safe, above
+
+    def gradient(self, p: FloatArray) -> FloatArray:
+        """Gradient of the deviance (per unit of each parameter)."""
+        mu, jac, _ = self.model.derivatives(np.asarray(p, dtype=np.float64))
+        ratio, above = self._ratio(mu)
+        residual = np.where(above, 2.0 * (1.0 - ratio), 0.0)
+        return np.asarray(residual @ jac, dtype=np.float64)
+
+    def hessian_matrix(self, p: FloatArray) -> FloatArray:
+        """Hessian of the deviance (parameters x parameters)."""
+        p = np.asarray(p, dtype=np.float64)
+        mu = self.model(p)
+        ratio, above = self._ratio(mu)
+        residual = np.where(above, 2.0 * (1.0 - ratio), 0.0)
+        _, jac, curvature = self.model.derivatives(p, residual)
+        if curvature is None:  # pragma: no cover - derivatives() returns it with weights
+            raise RuntimeError("no curvature term")
+        weight = np.where(above, 2.0 * ratio / np.where(above, mu, 1.0), 0.0)
+        return np.asarray(jac.T @ (weight[:, None] * jac) + curvature, dtype=np.float64)
 
 
 def fit_multiplet(
@@ -415,11 +563,15 @@ def fit_multiplet(
     ``D = 2 sum_i (mu_i - n_i + n_i ln(n_i / mu_i))`` (Baker and Cousins, Nucl.
     Instrum. Methods 221 (1984) 437), which equals twice the negative
     log-likelihood up to a constant, so its ``errordef`` is 1. The minimiser is
-    MIGRAD (iminuit); uncertainties and the covariance come from HESSE, the inverse
-    of the Hessian of ``D / 2``. Areas are bounded below by zero; centroids lie in
-    the region; widths within a factor five of the guess; the linear background is
-    parametrised by its values in the first and last channel, both bounded below
-    by zero, so it never goes negative (see :class:`MultipletFit`).
+    MIGRAD (iminuit); the covariance is the inverse of the Hessian of ``D / 2`` at
+    the minimum. For a linear or quadratic background with free or shared widths
+    MIGRAD is given the exact gradient of ``D`` (strategy 0) and the covariance
+    comes from the exact Hessian (:func:`_covariance_at_minimum`); for the step
+    background and the width model both are numerical (strategy 1, HESSE). Areas
+    are bounded below by zero; centroids lie in the region; widths within a factor
+    five of the guess; the linear background is parametrised by its values in the
+    first and last channel, both bounded below by zero, so it never goes negative
+    (see :class:`MultipletFit`).
 
     Parameters
     ----------
@@ -507,30 +659,43 @@ def fit_multiplet(
         )
 
     start, errors, limits = _starting_values(n, lo, hi, guesses, fwhm_guess, model)
-    minuit = Minuit(_deviance_fn(n, model), start, name=model.names)
+    deviance = _Deviance(n, model)
+    minuit = Minuit(
+        deviance,
+        start,
+        grad=deviance.gradient if model.analytic else False,
+        hessian=False,
+        name=model.names,
+    )
     minuit.errordef = Minuit.LEAST_SQUARES  # deviance = 2 (-ln L) + const
     minuit.errors = errors
     for name, limit in zip(model.names, limits, strict=True):
         minuit.limits[name] = limit
-    if fix_width:
-        for name in model.names:
-            if name.startswith("fwhm"):
-                minuit.fixed[name] = True
-    minuit.strategy = 1
+    fixed = np.array([fix_width and name.startswith("fwhm") for name in model.names])
+    for name, hold in zip(model.names, fixed, strict=True):
+        if hold:
+            minuit.fixed[name] = True
+    # With the exact gradient MIGRAD needs no numerical derivatives and no final
+    # Hessian of its own (strategy 0): the covariance comes from the exact Hessian.
+    minuit.strategy = 0 if model.analytic else 1
     minuit.migrad()
     if not minuit.valid:
         minuit.simplex()
         minuit.migrad()
-    minuit.hesse()
     values = np.array(minuit.values, dtype=np.float64)
-    cov_matrix = minuit.covariance
-    if cov_matrix is None:
-        covariance = np.full((values.size, values.size), np.nan)
+    if model.analytic:
+        covariance, positive = _covariance_at_minimum(deviance, values, fixed, limits)
+        converged = bool(minuit.valid and positive)
     else:
-        covariance = np.array(cov_matrix, dtype=np.float64)
+        minuit.hesse()
+        cov_matrix = minuit.covariance
+        if cov_matrix is None:
+            covariance = np.full((values.size, values.size), np.nan)
+        else:
+            covariance = np.array(cov_matrix, dtype=np.float64)
+        fmin = minuit.fmin
+        converged = bool(minuit.valid and fmin is not None and fmin.has_accurate_covar)
     sigmas = np.sqrt(np.clip(np.diag(covariance), 0.0, None))
-    fmin = minuit.fmin
-    converged = bool(minuit.valid and fmin is not None and fmin.has_accurate_covar)
 
     areas, centroids, fwhms, bkg = model.unpack(values)
     if base is not None:
@@ -573,6 +738,64 @@ def fit_multiplet(
         converged=converged,
         model_counts=model(values),
     )
+
+
+AT_LIMIT_SIGMA = 0.01
+"""A parameter within this many standard deviations of a limit that the deviance
+pushes it against is held at the limit (see :func:`_covariance_at_minimum`)."""
+
+
+def _covariance_at_minimum(
+    deviance: _Deviance,
+    values: FloatArray,
+    fixed: npt.NDArray[np.bool_],
+    limits: Sequence[tuple[float | None, float | None]],
+) -> tuple[FloatArray, bool]:
+    """Covariance ``2 H^-1`` from the exact Hessian ``H`` of the deviance.
+
+    ``D`` is twice the negative log-likelihood, so the covariance of the free
+    parameters is the inverse of ``H / 2``. Fixed parameters, and parameters held
+    at a limit (closer than :data:`AT_LIMIT_SIGMA` standard deviations, with the
+    gradient pointing out of the allowed range), get zero rows and columns: the
+    others' covariance is then conditional on them, as with a fixed parameter.
+
+    Returns
+    -------
+    tuple
+        The covariance (parameters x parameters; NaN if the Hessian of the free
+        parameters is not positive definite) and whether it is.
+    """
+    hess = deviance.hessian_matrix(values)
+    size = values.size
+
+    def inverse(free: npt.NDArray[np.bool_]) -> FloatArray | None:
+        index = np.flatnonzero(free)
+        try:
+            factor = np.linalg.cholesky(0.5 * hess[np.ix_(index, index)])
+        except np.linalg.LinAlgError:
+            return None
+        root = np.linalg.inv(factor)
+        full = np.zeros((size, size))
+        full[np.ix_(index, index)] = root.T @ root
+        return full
+
+    free = ~fixed
+    covariance = inverse(free)
+    if covariance is None:
+        return np.full((size, size), np.nan), False
+    sigma = np.sqrt(np.diag(covariance))
+    grad = deviance.gradient(values)
+    lower = np.array([-np.inf if lim[0] is None else lim[0] for lim in limits])
+    upper = np.array([np.inf if lim[1] is None else lim[1] for lim in limits])
+    held = free & (
+        ((values - lower <= AT_LIMIT_SIGMA * sigma) & (grad > 0.0))
+        | ((upper - values <= AT_LIMIT_SIGMA * sigma) & (grad < 0.0))
+    )
+    if held.any():
+        covariance = inverse(free & ~held)
+        if covariance is None:
+            return np.full((size, size), np.nan), False
+    return covariance, True
 
 
 def _starting_values(

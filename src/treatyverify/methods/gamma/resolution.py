@@ -3,15 +3,42 @@
 The attributes need the energy calibration as a polynomial and the detector
 resolution ``FWHM(E)^2 = a^2 + c E``. The calibration is fitted to the spectrum's
 channel edges; the resolution, unless the instrument's values are given, is measured
-on the spectrum itself: every strong, isolated peak is fitted alone (Poisson
-likelihood, free width) and ``FWHM^2`` is fitted as a straight line in energy,
-weighted by the uncertainties of the widths. That form is the usual semiconductor
-resolution model: electronic noise plus a statistical term growing with energy
-(Gilmore, Practical Gamma-ray Spectrometry, 2nd ed., Wiley 2008, section 1.6).
+on the spectrum itself and fitted as a straight line in ``FWHM^2`` against energy,
+weighted by the uncertainties of the widths and robust to outlying widths. That form
+is the usual semiconductor resolution model: electronic noise plus a statistical
+term growing with energy (Gilmore, Practical Gamma-ray Spectrometry, 2nd ed., Wiley
+2008, section 1.6).
+
+Which peaks are measured. A peak found by the search is a candidate when it is
+strong (:data:`MIN_SIGNIFICANCE`) and no other strong peak lies within
+:data:`ISOLATION_FWHM` typical widths. Neighbours closer than about one FWHM are not
+resolved by the search, yet they widen the fitted peak; so candidates that the
+curated nuclear-data table (:mod:`treatyverify.methods.nucdata`) knows as one line
+with no other tabulated line within :data:`CLEAN_FWHM` typical widths ("clean"
+peaks) are preferred. The energy span of the clean candidates is cut into
+:data:`ENERGY_BANDS` equal bands and the most significant clean peak of each band is
+fitted first, then the other clean peaks by significance, until :data:`MAX_PEAKS`
+widths are measured: a few peaks spread over the energy range fix the two terms as
+well as many crowded ones. Only when the clean peaks give fewer than
+:data:`MIN_PEAKS` widths are the other candidates used, most significant first.
+
+How a width is measured: each peak is fitted alone, Gaussian plus linear
+background, free width, by Poisson likelihood
+(:func:`~treatyverify.methods.gamma.peaks.fit_multiplet`: iminuit MIGRAD with the
+exact gradient of the deviance; the width's uncertainty from the exact Hessian).
+Fits that do not converge, and widths outside :data:`WIDTH_RANGE` of the typical
+width (an unresolved multiplet or a broad structure), are dropped.
+
+On simulated weapon-grade plutonium (the coaxial HPGe detector of
+:mod:`~treatyverify.methods.gamma.simulate`, 10 and 30 minutes, bare and behind
+2 cm of steel) the estimated FWHM is within a few per cent of the detector's between
+129 and 1000 keV; the simulation draws its lines from the same table, so on real
+spectra lines missing from the table can still widen a "clean" peak.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -21,9 +48,14 @@ from numpy.typing import NDArray
 from treatyverify.errors import InputError
 from treatyverify.methods.gamma.attributes import GammaMeasurement
 from treatyverify.methods.gamma.calibration import EnergyCalibration, fit_energy_calibration
-from treatyverify.methods.gamma.identify import identify_lines, typical_fwhm_kev
+from treatyverify.methods.gamma.identify import (
+    IdentifiedPeak,
+    identify_lines,
+    typical_fwhm_kev,
+)
 from treatyverify.methods.gamma.peaks import fit_multiplet
 from treatyverify.methods.gamma.spectrum import Spectrum
+from treatyverify.methods.nucdata.tables import load_gamma_lines
 
 __all__ = [
     "ResolutionEstimate",
@@ -35,10 +67,20 @@ __all__ = [
 MIN_SIGNIFICANCE = 20.0
 """Peaks used for the resolution: at least this significant in the search (sigma)."""
 ISOLATION_FWHM = 4.0
-"""... and no other found peak closer than this many FWHM."""
+"""... no other such peak closer than this many typical FWHM; the fit region spans
+as many typical FWHM on each side of the peak."""
+CLEAN_FWHM = 2.0
+"""A clean peak has no tabulated line other than its own within this many typical
+FWHM (keV / keV)."""
+COINCIDENT_FWHM = 0.1
+"""Tabulated lines closer than this many typical FWHM count as one line: they widen
+the peak by well under one per cent."""
+ENERGY_BANDS = 4
+"""The clean candidates' energy span is cut into this many bands of equal width."""
 MIN_PEAKS = 3
-MAX_PEAKS = 40
-"""The most significant isolated peaks are enough; more only cost time."""
+MAX_PEAKS = 8
+"""Widths measured per spectrum: enough for two terms and the outlier test; more only
+cost time."""
 WIDTH_RANGE = (0.4, 2.5)
 """Accepted fitted FWHM as a multiple of the typical width: outside it, the "peak" is an
 unresolved multiplet or a broad structure, not a single line."""
@@ -84,7 +126,16 @@ def calibration_from_edges(spectrum: Spectrum) -> EnergyCalibration:
 
 
 def estimate_resolution(spectrum: Spectrum, calibration: EnergyCalibration) -> ResolutionEstimate:
-    """Measure the resolution model on the strong isolated peaks of ``spectrum``."""
+    """Measure the resolution model on strong, isolated, preferably clean peaks.
+
+    See the module docstring for the choice of peaks and the fits.
+
+    Raises
+    ------
+    InputError
+        When fewer than :data:`MIN_PEAKS` widths could be measured, or they do not
+        follow the model (negative statistical term).
+    """
     peaks = [p for p in identify_lines(spectrum) if p.significance >= MIN_SIGNIFICANCE]
     guess_kev = typical_fwhm_kev(spectrum)
     isolated = [
@@ -95,32 +146,29 @@ def estimate_resolution(spectrum: Spectrum, calibration: EnergyCalibration) -> R
             for q in peaks
         )
     ]
-    isolated = sorted(isolated, key=lambda p: p.significance, reverse=True)[:MAX_PEAKS]
+    table = _tabulated_energies()
+    clean = [p for p in isolated if _is_clean(p.energy_kev, guess_kev, table)]
+    others = sorted(
+        (p for p in isolated if not any(p is q for q in clean)),
+        key=lambda p: p.significance,
+        reverse=True,
+    )
     energies: list[float] = []
     squares: list[float] = []
     weights: list[float] = []
-    for peak in isolated:
-        centre = float(calibration.channel(np.asarray([peak.energy_kev]))[0])
-        width_ch = guess_kev / float(calibration.gain(np.asarray([centre]))[0])
-        lo = max(int(centre - 4 * width_ch), 0)
-        hi = min(int(centre + 4 * width_ch) + 1, spectrum.n_channels)
-        if hi - lo < 8:
-            continue
-        try:
-            fit = fit_multiplet(spectrum.counts, lo, hi, [centre], fwhm_guess=width_ch)
-        except InputError:
-            continue
-        fitted = fit.peaks[0]
-        if not fit.converged or not math.isfinite(fitted.fwhm_sigma) or fitted.fwhm_sigma <= 0:
-            continue
-        gain = float(calibration.gain(np.asarray([fitted.centroid_ch]))[0])
-        fwhm = fitted.fwhm_ch * gain
-        sigma = fitted.fwhm_sigma * gain
-        if not WIDTH_RANGE[0] <= fwhm / guess_kev <= WIDTH_RANGE[1]:
-            continue
-        energies.append(peak.energy_kev)
-        squares.append(fwhm**2)
-        weights.append(1.0 / (2.0 * fwhm * sigma) ** 2)
+    for group in (_spread_over_energy(clean), others):
+        if group is others and len(energies) >= MIN_PEAKS:
+            break
+        for peak in group:
+            if len(energies) >= MAX_PEAKS:
+                break
+            width = _fitted_fwhm(spectrum, calibration, peak.energy_kev, guess_kev)
+            if width is None:
+                continue
+            fwhm, sigma = width
+            energies.append(peak.energy_kev)
+            squares.append(fwhm**2)
+            weights.append(1.0 / (2.0 * fwhm * sigma) ** 2)
     if len(energies) < MIN_PEAKS:
         raise InputError(
             f"too few strong isolated peaks ({len(energies)}) to measure the resolution; "
@@ -137,6 +185,84 @@ def estimate_resolution(spectrum: Spectrum, calibration: EnergyCalibration) -> R
             where=spectrum.source,
         )
     return ResolutionEstimate(math.sqrt(max(noise_sq, 0.0)), fano, tuple(energies))
+
+
+@functools.cache
+def _tabulated_energies() -> NDArray[np.float64]:
+    """Energies of every line of the nuclear-data table, increasing (keV)."""
+    return np.sort(
+        np.asarray(
+            [
+                line.energy_kev
+                for entry in load_gamma_lines().nuclides.values()
+                for line in entry.lines
+            ],
+            dtype=np.float64,
+        )
+    )
+
+
+def _is_clean(energy_kev: float, fwhm_kev: float, table: NDArray[np.float64]) -> bool:
+    """Whether the table has a line at ``energy_kev`` and no other within CLEAN_FWHM.
+
+    The peak is the table's line when one lies within half a typical FWHM; lines within
+    COINCIDENT_FWHM of each other count as one (energies and width in keV).
+    """
+    near = table[np.abs(table - energy_kev) <= CLEAN_FWHM * fwhm_kev]
+    if near.size == 0 or float(np.min(np.abs(near - energy_kev))) > 0.5 * fwhm_kev:
+        return False
+    return float(near[-1] - near[0]) <= COINCIDENT_FWHM * fwhm_kev
+
+
+def _spread_over_energy(peaks: list[IdentifiedPeak]) -> list[IdentifiedPeak]:
+    """``peaks`` reordered: the most significant of each energy band, then the rest.
+
+    The bands are ENERGY_BANDS equal cuts of the peaks' energy span; within both parts
+    the order is by decreasing significance.
+    """
+    if not peaks:
+        return []
+    by_significance = sorted(peaks, key=lambda p: p.significance, reverse=True)
+    low = min(p.energy_kev for p in peaks)
+    span = max(p.energy_kev for p in peaks) - low
+    best: dict[int, IdentifiedPeak] = {}
+    for peak in by_significance:
+        band = (
+            min(int(ENERGY_BANDS * (peak.energy_kev - low) / span), ENERGY_BANDS - 1)
+            if span > 0
+            else 0
+        )
+        best.setdefault(band, peak)
+    first = sorted(best.values(), key=lambda p: p.significance, reverse=True)
+    return first + [p for p in by_significance if not any(p is q for q in first)]
+
+
+def _fitted_fwhm(
+    spectrum: Spectrum, calibration: EnergyCalibration, energy_kev: float, guess_kev: float
+) -> tuple[float, float] | None:
+    """FWHM and its standard uncertainty (keV) of the single peak at ``energy_kev``.
+
+    ``None`` when the region is too short, the fit fails or does not converge, or the
+    width is outside WIDTH_RANGE of ``guess_kev`` (keV).
+    """
+    centre = float(calibration.channel(np.asarray([energy_kev]))[0])
+    width_ch = guess_kev / float(calibration.gain(np.asarray([centre]))[0])
+    lo = max(int(centre - ISOLATION_FWHM * width_ch), 0)
+    hi = min(int(centre + ISOLATION_FWHM * width_ch) + 1, spectrum.n_channels)
+    if hi - lo < 8:
+        return None
+    try:
+        fit = fit_multiplet(spectrum.counts, lo, hi, [centre], fwhm_guess=width_ch)
+    except InputError:
+        return None
+    fitted = fit.peaks[0]
+    if not fit.converged or not math.isfinite(fitted.fwhm_sigma) or fitted.fwhm_sigma <= 0:
+        return None
+    gain = float(calibration.gain(np.asarray([fitted.centroid_ch]))[0])
+    fwhm = fitted.fwhm_ch * gain
+    if not WIDTH_RANGE[0] <= fwhm / guess_kev <= WIDTH_RANGE[1]:
+        return None
+    return fwhm, fitted.fwhm_sigma * gain
 
 
 def _robust_line(
