@@ -7,11 +7,14 @@ import pytest
 from scipy.special import ndtr
 
 from treatyverify.errors import InputError
+from treatyverify.methods.gamma import resolution
 from treatyverify.methods.gamma.identify import typical_fwhm_kev
 from treatyverify.methods.gamma.peaks import FWHM_PER_SIGMA
 from treatyverify.methods.gamma.resolution import (
     MAX_PEAKS,
+    MAX_PEAKS_IF_UNSOUND,
     _is_clean,
+    _sound_line,
     _tabulated_energies,
     calibration_from_edges,
     estimate_resolution,
@@ -118,6 +121,40 @@ def test_untabulated_peaks_are_used_when_no_clean_ones() -> None:
     for energy in (300.0, 1000.0):
         expected = HPGE_COAXIAL.fwhm_kev(energy)
         assert estimate.fwhm_kev(energy) == pytest.approx(expected, rel=0.03)
+
+
+def test_widths_that_are_not_a_resolution_give_no_line() -> None:
+    """A negative statistical term, or FWHM^2 not positive, is no resolution."""
+    rising = [(e, float(HPGE_COAXIAL.fwhm_kev(e)), 0.01) for e in (200.0, 400.0, 700.0, 1000.0)]
+    line = _sound_line(rising)
+    assert line is not None
+    noise_sq, fano = line
+    assert noise_sq == pytest.approx(HPGE_COAXIAL.fwhm_a_kev2, rel=0.1)
+    assert fano == pytest.approx(HPGE_COAXIAL.fwhm_b_kev, rel=0.1)
+    falling = [(e, 2.0 - e / 1000.0, 0.01) for e in (200.0, 400.0, 700.0, 1000.0)]
+    assert _sound_line(falling) is None
+    assert _sound_line(rising[:2]) is None
+
+
+def test_more_peaks_are_fitted_when_the_first_do_not_give_a_resolution(
+    bare_plutonium: Spectrum, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Few counts can bend the line of the first widths; then every candidate is used."""
+    calls: list[int] = []
+
+    def first_refused(widths: list[tuple[float, float, float]]) -> tuple[float, float] | None:
+        calls.append(len(widths))
+        return None if len(calls) == 1 else _sound_line(widths)
+
+    monkeypatch.setattr(resolution, "_sound_line", first_refused)
+    estimate = estimate_resolution(bare_plutonium, calibration_from_edges(bare_plutonium))
+    assert calls[0] == MAX_PEAKS
+    assert MAX_PEAKS < calls[1] == len(estimate.peaks_used) <= MAX_PEAKS_IF_UNSOUND
+    # The extra candidates include peaks with unresolved neighbours, which widen the
+    # estimate by some per cent: the price of an answer from a poor spectrum.
+    for energy in (200.0, 600.0, 1000.0):
+        expected = HPGE_COAXIAL.fwhm_kev(energy)
+        assert estimate.fwhm_kev(energy) == pytest.approx(expected, rel=0.1)
 
 
 def test_given_resolution_terms_are_used_as_given(plutonium: Spectrum) -> None:

@@ -20,7 +20,10 @@ peaks) are preferred. The energy span of the clean candidates is cut into
 fitted first, then the other clean peaks by significance, until :data:`MAX_PEAKS`
 widths are measured: a few peaks spread over the energy range fix the two terms as
 well as many crowded ones. Only when the clean peaks give fewer than
-:data:`MIN_PEAKS` widths are the other candidates used, most significant first.
+:data:`MIN_PEAKS` widths are the other candidates used, most significant first. When
+the widths do not give a resolution (a negative statistical term, as happens with few
+counts), every candidate is fitted, up to :data:`MAX_PEAKS_IF_UNSOUND` widths, before
+the estimate gives up.
 
 How a width is measured: each peak is fitted alone, Gaussian plus linear
 background, free width, by Poisson likelihood
@@ -81,6 +84,8 @@ MIN_PEAKS = 3
 MAX_PEAKS = 8
 """Widths measured per spectrum: enough for two terms and the outlier test; more only
 cost time."""
+MAX_PEAKS_IF_UNSOUND = 40
+"""When those widths do not give a resolution (few counts), up to this many are used."""
 WIDTH_RANGE = (0.4, 2.5)
 """Accepted fitted FWHM as a multiple of the typical width: outside it, the "peak" is an
 unresolved multiplet or a broad structure, not a single line."""
@@ -153,37 +158,34 @@ def estimate_resolution(spectrum: Spectrum, calibration: EnergyCalibration) -> R
         key=lambda p: p.significance,
         reverse=True,
     )
-    energies: list[float] = []
-    squares: list[float] = []
-    weights: list[float] = []
-    for group in (_spread_over_energy(clean), others):
-        if group is others and len(energies) >= MIN_PEAKS:
-            break
-        for peak in group:
-            if len(energies) >= MAX_PEAKS:
-                break
-            width = _fitted_fwhm(spectrum, calibration, peak.energy_kev, guess_kev)
-            if width is None:
-                continue
-            fwhm, sigma = width
-            energies.append(peak.energy_kev)
-            squares.append(fwhm**2)
-            weights.append(1.0 / (2.0 * fwhm * sigma) ** 2)
-    if len(energies) < MIN_PEAKS:
+    spread = _spread_over_energy(clean)
+    widths = _widths(spectrum, calibration, spread, guess_kev, MAX_PEAKS)
+    if len(widths) < MIN_PEAKS:
+        widths += _widths(spectrum, calibration, others, guess_kev, MAX_PEAKS - len(widths))
+    line = _sound_line(widths)
+    if line is None:
+        # Too few widths, or too few to follow the model (low counts): use every
+        # candidate, up to MAX_PEAKS_IF_UNSOUND widths, before giving up.
+        tried = {w[0] for w in widths}
+        rest = [p for p in spread + others if p.energy_kev not in tried]
+        widths += _widths(
+            spectrum, calibration, rest, guess_kev, MAX_PEAKS_IF_UNSOUND - len(widths)
+        )
+        line = _sound_line(widths)
+    if len(widths) < MIN_PEAKS:
         raise InputError(
-            f"too few strong isolated peaks ({len(energies)}) to measure the resolution; "
+            f"too few strong isolated peaks ({len(widths)}) to measure the resolution; "
             "give the instrument's resolution instead",
             where=spectrum.source,
         )
-    noise_sq, fano = _robust_line(
-        np.asarray(energies), np.asarray(squares), np.sqrt(np.asarray(weights))
-    )
-    if fano < 0.0 or noise_sq + fano * min(energies) <= 0.0:
+    if line is None:
         raise InputError(
             "the measured peak widths do not follow FWHM^2 = a^2 + c E; give the "
             "instrument's resolution instead",
             where=spectrum.source,
         )
+    noise_sq, fano = line
+    energies = [w[0] for w in widths]
     return ResolutionEstimate(math.sqrt(max(noise_sq, 0.0)), fano, tuple(energies))
 
 
@@ -235,6 +237,40 @@ def _spread_over_energy(peaks: list[IdentifiedPeak]) -> list[IdentifiedPeak]:
         best.setdefault(band, peak)
     first = sorted(best.values(), key=lambda p: p.significance, reverse=True)
     return first + [p for p in by_significance if not any(p is q for q in first)]
+
+
+def _widths(
+    spectrum: Spectrum,
+    calibration: EnergyCalibration,
+    peaks: list[IdentifiedPeak],
+    guess_kev: float,
+    limit: int,
+) -> list[tuple[float, float, float]]:
+    """Energy, FWHM and its uncertainty (keV) of up to ``limit`` of ``peaks``, in order;
+    peaks whose fit is refused (see :func:`_fitted_fwhm`) are passed over."""
+    measured: list[tuple[float, float, float]] = []
+    for peak in peaks:
+        if len(measured) >= limit:
+            break
+        width = _fitted_fwhm(spectrum, calibration, peak.energy_kev, guess_kev)
+        if width is not None:
+            measured.append((peak.energy_kev, *width))
+    return measured
+
+
+def _sound_line(widths: list[tuple[float, float, float]]) -> tuple[float, float] | None:
+    """``(a^2, c)`` of ``FWHM^2 = a^2 + c E`` fitted to ``widths`` (keV^2, keV), or None
+    when there are fewer than MIN_PEAKS or the line is not a resolution (negative
+    statistical term, or no positive FWHM^2 at the lowest energy)."""
+    if len(widths) < MIN_PEAKS:
+        return None
+    energies = np.asarray([w[0] for w in widths])
+    fwhm = np.asarray([w[1] for w in widths])
+    sigma = np.asarray([w[2] for w in widths])
+    noise_sq, fano = _robust_line(energies, fwhm**2, 1.0 / (2.0 * fwhm * sigma))
+    if fano < 0.0 or noise_sq + fano * float(energies.min()) <= 0.0:
+        return None
+    return noise_sq, fano
 
 
 def _fitted_fwhm(
