@@ -61,6 +61,7 @@ bench: install-test
 bench-gamma: install-test
 	$(BIN)/python benchmarks/gamma_attributes.py --out results/gamma_attributes.json
 	$(BIN)/python benchmarks/template_hoaxes.py --out results/template_hoaxes.json
+	$(BIN)/python benchmarks/gamma_threshold.py --out results/gamma_threshold.json
 
 clean:
 	rm -rf $(VENV) results .mypy_cache .pytest_cache .ruff_cache
