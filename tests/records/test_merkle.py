@@ -549,6 +549,16 @@ def test_accumulator_root_is_stable_and_cheap_to_repeat() -> None:
     assert tree.size == 70
 
 
+def test_extending_in_pieces_equals_one_tree_and_a_bad_hash_changes_nothing() -> None:
+    tree = MerkleAccumulator()
+    for low, high in ((0, 1), (1, 1), (1, 13), (13, 64), (64, 70)):
+        tree.extend(LEAVES_70[low:high])
+        assert (tree.size, tree.root()) == (high, ROOTS_70[high])
+    with pytest.raises(ValueError, match="not 31 bytes"):
+        tree.extend([LEAVES_70[0], b"x" * 31])
+    assert (tree.size, tree.root()) == (70, ROOTS_70[70])
+
+
 def test_large_tree_agrees_across_implementations() -> None:
     leaves = synthetic_leaves(5000, seed=1)
     tree = MerkleAccumulator()

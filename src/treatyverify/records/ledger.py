@@ -13,6 +13,7 @@ party's public key and the parties whose co-signatures adopt a finding.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,6 +37,7 @@ from treatyverify.records.canonical import (
 )
 from treatyverify.records.keys import PartyKey, PublicPartyKey
 from treatyverify.records.merkle import (
+    MerkleAccumulator,
     consistency_proof,
     inclusion_proof,
     leaf_hash,
@@ -286,10 +288,33 @@ class Ledger:
     """A treaty's record ledger in one store.
 
     Use :meth:`create` for a new ledger and :meth:`open` for an existing one.
+
+    Reading the Merkle tree (:meth:`leaf_hashes`, :meth:`root`, the proofs) goes
+    through an in-process cache of the leaf hashes, in order, and a
+    :class:`~treatyverify.records.merkle.MerkleAccumulator` over them. Each call first
+    reads the store's chain head (one query), then tops the cache up to it with one
+    query for the rows it lacks, so records appended by anyone (this object, another
+    :class:`Ledger`, another process) are followed. The query starts at the last
+    cached position, and the cache is dropped and rebuilt from a full read whenever
+    the head is below the cached length, the stored hash there differs from the cached
+    one, or the store returns fewer rows than the head promises. A rewrite of earlier
+    rows that leaves the last cached hash in place (a tampered or replaced store that
+    keeps the tail) is *not* detected: the cached hashes are served until this object
+    is closed. Verification (:func:`treatyverify.records.verify.verify_ledger`) never
+    uses the cache: it reads and rehashes every stored record.
+
+    The cache costs 32 bytes of hash per record, about 73 bytes per record with
+    CPython's ``bytes`` object and list slot (about 7 MB per 100,000 records), and is
+    shared by the threads that use this object (a lock guards it).
     """
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        # The leaf-hash cache (see the class docstring), guarded by _leaf_lock: the
+        # hashes of records 0 .. len - 1 and the accumulator over exactly those.
+        self._leaf_lock = threading.Lock()
+        self._leaves: list[bytes] = []
+        self._tree = MerkleAccumulator()
         try:
             self.genesis = _read_genesis(store)
         except LedgerError:
@@ -396,7 +421,10 @@ class Ledger:
         return cls(Store(location))
 
     def close(self) -> None:
-        """Release the store."""
+        """Release the store and drop the leaf-hash cache."""
+        with self._leaf_lock:
+            self._leaves = []
+            self._tree = MerkleAccumulator()
         self.store.close()
 
     def __enter__(self) -> Ledger:
@@ -667,12 +695,56 @@ class Ledger:
             yield Record.from_stored(row)
 
     def leaf_hashes(self, size: int | None = None) -> list[bytes]:
-        """Record hashes (Merkle leaf hashes) of the first ``size`` records."""
-        return self.store.hashes(stop=size)
+        """Record hashes (Merkle leaf hashes, 32 bytes each) of the first ``size``
+        records (all by default; all there are when ``size`` is larger).
+
+        Served from the leaf-hash cache (see the class docstring): two queries, one
+        for the chain head and one for the records appended since the last call.
+        """
+        with self._leaf_lock:
+            self._top_up()
+            return self._leaves[: None if size is None else max(size, 0)]
 
     def root(self, size: int | None = None) -> bytes:
-        """Merkle tree root over the first ``size`` records (all by default)."""
-        return root_from_leaf_hashes(self.leaf_hashes(size))
+        """Merkle tree root over the first ``size`` records (all by default).
+
+        For the current size (or ``None``, or a larger size) it comes from the
+        cache's accumulator, O(log n) hashes; for an older size it is computed from
+        the cached hashes, O(size) hashes. Neither reads more than the new records
+        from the store (see :meth:`leaf_hashes`).
+        """
+        with self._leaf_lock:
+            self._top_up()
+            if size is None or size >= len(self._leaves):
+                return self._tree.root()
+            hashes = self._leaves[: max(size, 0)]
+        return root_from_leaf_hashes(hashes)
+
+    def _top_up(self) -> None:
+        """Bring the leaf-hash cache up to the store's chain head (lock held).
+
+        One query for the head and one for the hashes from the last cached position
+        on; that position's stored hash must equal the cached one, the head must not
+        be below the cached length and every row up to the head must be there, or
+        the cache is rebuilt from a full read.
+        """
+        head = self.size
+        cached = len(self._leaves)
+        if 0 < cached <= head:
+            fresh = self.store.hashes(start=cached - 1, stop=head)
+            if len(fresh) == head - cached + 1 and fresh[0] == self._leaves[-1]:
+                del fresh[0]
+                try:
+                    self._tree.extend(fresh)
+                except ValueError:  # a stored hash is not 32 bytes: keep nothing half-done
+                    self._leaves, self._tree = [], MerkleAccumulator()
+                    raise
+                self._leaves.extend(fresh)
+                return
+        leaves = self.store.hashes(stop=head)
+        tree = MerkleAccumulator()
+        tree.extend(leaves)
+        self._leaves, self._tree = leaves, tree
 
     def inclusion_proof(self, seq: int, size: int | None = None) -> list[bytes]:
         """RFC 9162 inclusion proof of record ``seq`` in the tree of ``size`` records."""

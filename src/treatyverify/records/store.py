@@ -371,9 +371,12 @@ class Store:
             for row in result:
                 yield StoredRecord(*row)
 
-    def hashes(self, stop: int | None = None) -> list[bytes]:
-        """Return the stored record hashes in sequence order, up to ``stop`` exclusive."""
+    def hashes(self, start: int = 0, stop: int | None = None) -> list[bytes]:
+        """Return the stored record hashes in sequence order, of the rows with
+        ``start <= seq < stop`` (``stop`` ``None``: to the last row), 32 bytes each."""
         query = select(records_table.c.hash).order_by(records_table.c.seq)
+        if start > 0:
+            query = query.where(records_table.c.seq >= start)
         if stop is not None:
             query = query.where(records_table.c.seq < stop)
         with self._guard("read"), self.engine.connect() as connection:
