@@ -1,14 +1,20 @@
-"""Helpers the benchmark scripts share: the machine description and binomial intervals."""
+"""Helpers the benchmark scripts share: the machine description, binomial intervals and
+running independent trials on worker processes."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import platform
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from scipy import stats
+
+Task = TypeVar("Task")
+Result = TypeVar("Result")
 
 
 def cpu_model() -> str:
@@ -55,3 +61,15 @@ def rate(successes: int, trials: int) -> dict[str, Any]:
     """A proportion with its 95 % Clopper-Pearson interval."""
     low, high = clopper_pearson(successes, trials)
     return {"count": successes, "trials": trials, "rate": successes / trials, "ci95": [low, high]}
+
+
+def map_trials(
+    trial: Callable[[Task], Result], tasks: Sequence[Task], workers: int, chunksize: int = 8
+) -> list[Result]:
+    """``[trial(t) for t in tasks]``, in order, on ``workers`` forked processes (in this
+    process when ``workers`` is 1). Trials seed their own generators, so the results do
+    not depend on ``workers``."""
+    if workers <= 1:
+        return [trial(task) for task in tasks]
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        return pool.map(trial, tasks, chunksize=chunksize)

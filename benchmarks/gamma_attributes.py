@@ -47,7 +47,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import multiprocessing
 import os
 import statistics
 import sys
@@ -282,11 +281,7 @@ def run_ratio(trials: int, seed: int, workers: int) -> dict[str, Any]:
         for k in range(trials)
     ]
     start = time.perf_counter()
-    if workers > 1:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            results = pool.map(run_trial, tasks, chunksize=8)
-    else:
-        results = [run_trial(t) for t in tasks]
+    results = bench_common.map_trials(run_trial, tasks, workers, chunksize=8)
     elapsed = time.perf_counter() - start
     out_cells = []
     for c, (lt, fe) in enumerate(cells):

@@ -87,7 +87,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import multiprocessing
 import os
 import statistics
 import sys
@@ -100,6 +99,7 @@ from typing import Any
 import numpy as np
 from scipy import optimize, stats
 
+import bench_common
 import gamma_attributes as ga
 from bench_common import rate
 from treatyverify.methods.gamma.simulate import (
@@ -465,11 +465,7 @@ def run(
         for k in range(trials)
     ]
     start = time.perf_counter()
-    if workers > 1:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            results = pool.map(run_trial, tasks, chunksize=4)
-    else:
-        results = [run_trial(t) for t in tasks]
+    results = bench_common.map_trials(run_trial, tasks, workers, chunksize=4)
     elapsed = time.perf_counter() - start
     out_cells = []
     for c, (lt, fe) in enumerate(cells):

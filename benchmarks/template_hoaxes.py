@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import os
 import statistics
 import sys
@@ -168,11 +167,7 @@ def run(trials: int, seed: int, workers: int, treaty_fap: float) -> dict[str, An
     """Every scenario, ``trials`` times."""
     tasks = [(seed, s, k) for s in range(len(SCENARIOS)) for k in range(trials)]
     start = time.perf_counter()
-    if workers > 1:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            results = pool.map(run_trial, tasks, chunksize=8)
-    else:
-        results = [run_trial(t) for t in tasks]
+    results = bench_common.map_trials(run_trial, tasks, workers, chunksize=8)
     elapsed = time.perf_counter() - start
     scenarios = []
     for index, (name, kind, scale) in enumerate(SCENARIOS):
