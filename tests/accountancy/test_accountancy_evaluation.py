@@ -7,12 +7,12 @@ import math
 import pytest
 from scipy import stats
 
+from treatyverify.barrier.barrier import InformationBarrier
+from treatyverify.barrier.catalog import default_registry
+from treatyverify.barrier.sensitive import SensitiveData
 from treatyverify.errors import InputError
 from treatyverify.methods.accountancy import abrupt, material_balance, reprocessing_plant
 from treatyverify.methods.accountancy.evaluation import evaluate_campaign
-from treatyverify.methods.catalog import default_registry
-from treatyverify.methods.infobarrier.barrier import InformationBarrier
-from treatyverify.methods.infobarrier.sensitive import SensitiveData
 from treatyverify.treaty import load_treaty
 
 

@@ -30,11 +30,11 @@ from typing import Any
 import pytest
 import yaml
 
+from treatyverify.barrier.barrier import Release, record_releases
 from treatyverify.compliance.findings import submit_finding, submit_report
 from treatyverify.compliance.limits import evaluate_limits
 from treatyverify.exchange.declarations import Declaration, latest_declarations, submit_declaration
 from treatyverify.exchange.inspections import InspectionReport, submit_inspection
-from treatyverify.methods.infobarrier.barrier import Release, record_releases
 from treatyverify.notifications.notices import Notice, submit_notice
 from treatyverify.records import consensus, draws
 from treatyverify.records.keys import PartyKey, generate_party_key

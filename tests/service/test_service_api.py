@@ -14,11 +14,11 @@ import pytest
 from fastapi.testclient import TestClient
 from service_helpers import OBSERVER, Service, make_service, member_key
 
+from treatyverify.barrier.barrier import InformationBarrier, record_releases
+from treatyverify.barrier.registry import MethodPlugin, MethodRegistry, OutputValue
+from treatyverify.barrier.sensitive import SensitiveData
 from treatyverify.compliance.findings import Finding, submit_finding
 from treatyverify.errors import InputError
-from treatyverify.methods.infobarrier.barrier import InformationBarrier, record_releases
-from treatyverify.methods.infobarrier.registry import MethodPlugin, MethodRegistry, OutputValue
-from treatyverify.methods.infobarrier.sensitive import SensitiveData
 from treatyverify.records.consensus import cosign, dissent
 from treatyverify.records.draws import (
     commit,

@@ -6,6 +6,9 @@ from pathlib import Path
 
 import typer
 
+from treatyverify.barrier.barrier import InformationBarrier, record_releases
+from treatyverify.barrier.catalog import default_registry
+from treatyverify.barrier.sensitive import SensitiveData
 from treatyverify.cli.common import (
     App,
     JsonOption,
@@ -17,12 +20,9 @@ from treatyverify.cli.common import (
     read_key,
 )
 from treatyverify.errors import InputError
-from treatyverify.methods.catalog import default_registry
 from treatyverify.methods.gamma.identify import identify_lines
 from treatyverify.methods.gamma.io import load_spectrum
 from treatyverify.methods.gamma.resolution import measurement_from_spectrum
-from treatyverify.methods.infobarrier.barrier import InformationBarrier, record_releases
-from treatyverify.methods.infobarrier.sensitive import SensitiveData
 from treatyverify.report.spectrum_plots import spectrum_png
 from treatyverify.treaty import load_treaty
 

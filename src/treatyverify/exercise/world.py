@@ -22,6 +22,13 @@ from typing import Any
 import numpy as np
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from treatyverify.barrier.barrier import (
+    RELEASE_KIND,
+    InformationBarrier,
+    Release,
+    record_releases,
+)
+from treatyverify.barrier.sensitive import SALT_BYTES, SensitiveData
 from treatyverify.compliance.findings import (
     FINDING_KIND,
     REPORT_KIND,
@@ -32,13 +39,6 @@ from treatyverify.compliance.findings import (
 from treatyverify.exercise.outcome import Alarm, MethodResult, RunOutcome, TimelineEvent
 from treatyverify.exercise.regime import RunTruth
 from treatyverify.exercise.scenario import ScenarioBase, ScenarioError
-from treatyverify.methods.infobarrier.barrier import (
-    RELEASE_KIND,
-    InformationBarrier,
-    Release,
-    record_releases,
-)
-from treatyverify.methods.infobarrier.sensitive import SALT_BYTES, SensitiveData
 from treatyverify.records import consensus, draws
 from treatyverify.records.keys import PartyKey
 from treatyverify.records.ledger import Ledger, Record

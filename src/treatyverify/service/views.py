@@ -29,12 +29,12 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from treatyverify.barrier.barrier import RELEASE_KIND
 from treatyverify.compliance.findings import FINDING_KIND, REPORT_KIND
 from treatyverify.compliance.limits import evaluate_limits
 from treatyverify.errors import TreatyVerifyError, VerificationError
 from treatyverify.exchange.declarations import DECLARATION_KIND, latest_declarations
 from treatyverify.exchange.inspections import INSPECTION_KIND
-from treatyverify.methods.infobarrier.barrier import RELEASE_KIND
 from treatyverify.notifications.deadlines import (
     NoticeTiming,
     check_deadlines,

@@ -28,6 +28,10 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
+from treatyverify.barrier.barrier import InformationBarrier, Release
+from treatyverify.barrier.catalog import default_registry
+from treatyverify.barrier.registry import MethodRegistry
+from treatyverify.barrier.sensitive import SALT_BYTES, SensitiveData
 from treatyverify.compliance.findings import Finding
 from treatyverify.errors import TreatyVerifyError
 from treatyverify.exercise.regime import RunTruth
@@ -41,14 +45,10 @@ from treatyverify.exercise.scenario import (
     Strict,
 )
 from treatyverify.exercise.world import RunContext
-from treatyverify.methods.catalog import default_registry
 from treatyverify.methods.gamma.attributes import GammaMeasurement
 from treatyverify.methods.gamma.resolution import measurement_from_spectrum
 from treatyverify.methods.gamma.simulate import DETECTORS, Detector, simulate_item
 from treatyverify.methods.gamma.sources import PRESETS, Material
-from treatyverify.methods.infobarrier.barrier import InformationBarrier, Release
-from treatyverify.methods.infobarrier.registry import MethodRegistry
-from treatyverify.methods.infobarrier.sensitive import SALT_BYTES, SensitiveData
 from treatyverify.methods.neutron import (
     MultiplicityDistributions,
     PulseTrain,

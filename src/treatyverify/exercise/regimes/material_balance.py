@@ -44,6 +44,9 @@ from typing import Annotated, Literal, TypeVar
 import numpy as np
 from pydantic import Field, model_validator
 
+from treatyverify.barrier.barrier import InformationBarrier
+from treatyverify.barrier.catalog import default_registry
+from treatyverify.barrier.sensitive import SensitiveData
 from treatyverify.compliance.findings import Finding
 from treatyverify.errors import InputError
 from treatyverify.exercise.regime import RunTruth
@@ -64,9 +67,6 @@ from treatyverify.methods.accountancy import (
     reprocessing_plant,
 )
 from treatyverify.methods.accountancy import Facility as Records
-from treatyverify.methods.catalog import default_registry
-from treatyverify.methods.infobarrier.barrier import InformationBarrier
-from treatyverify.methods.infobarrier.sensitive import SensitiveData
 from treatyverify.records.ledger import Record
 from treatyverify.treaty import TreatySpec
 from treatyverify.treaty.models import InspectionType, MethodSpec

@@ -3,7 +3,7 @@
 Each attribute has one function that computes the physics result (a net area, an
 isotopic ratio, an age, an enrichment) with its standard uncertainty and compares it
 with a threshold the caller passes in. The caller is the method catalog
-(:mod:`treatyverify.methods.catalog`), which takes every threshold from the treaty
+(:mod:`treatyverify.barrier.catalog`), which takes every threshold from the treaty
 specification; there are no decision thresholds in this module. The results are
 sensitive: they stay behind the information barrier, which releases only what the
 treaty lists in ``reveals``.

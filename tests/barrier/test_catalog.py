@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 from scipy import special
 
+from treatyverify.barrier.barrier import InformationBarrier
+from treatyverify.barrier.catalog import NOT_IMPLEMENTED, default_registry
+from treatyverify.barrier.registry import MethodPlugin, MethodRegistry, OutputValue
+from treatyverify.barrier.sensitive import SensitiveData
 from treatyverify.errors import SpecError
-from treatyverify.methods.catalog import NOT_IMPLEMENTED, default_registry
 from treatyverify.methods.gamma.attributes import PU241_ALPHA_BRANCHING, GammaMeasurement
 from treatyverify.methods.gamma.calibration import EnergyCalibration
 from treatyverify.methods.gamma.spectrum import Spectrum
-from treatyverify.methods.infobarrier.barrier import InformationBarrier
-from treatyverify.methods.infobarrier.registry import MethodPlugin, MethodRegistry, OutputValue
-from treatyverify.methods.infobarrier.sensitive import SensitiveData
 from treatyverify.methods.neutron.attribute import MultiplicityMeasurement
 from treatyverify.methods.neutron.point_model import predicted_rates
 from treatyverify.methods.nucdata.tables import nuclide

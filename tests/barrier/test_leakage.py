@@ -16,21 +16,21 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from treatyverify.errors import InputError
-from treatyverify.methods.catalog import default_registry
-from treatyverify.methods.gamma.attributes import GammaMeasurement
-from treatyverify.methods.gamma.calibration import EnergyCalibration
-from treatyverify.methods.gamma.simulate import HPGE_COAXIAL, simulate_item
-from treatyverify.methods.gamma.sources import preset
-from treatyverify.methods.infobarrier.barrier import InformationBarrier, Release
-from treatyverify.methods.infobarrier.leakage import (
+from treatyverify.barrier.barrier import InformationBarrier, Release
+from treatyverify.barrier.catalog import default_registry
+from treatyverify.barrier.leakage import (
     encode,
     leakage_test,
     mutual_information_bits,
     quantile_bins,
 )
-from treatyverify.methods.infobarrier.registry import MethodPlugin, MethodRegistry, OutputValue
-from treatyverify.methods.infobarrier.sensitive import SensitiveData
+from treatyverify.barrier.registry import MethodPlugin, MethodRegistry, OutputValue
+from treatyverify.barrier.sensitive import SensitiveData
+from treatyverify.errors import InputError
+from treatyverify.methods.gamma.attributes import GammaMeasurement
+from treatyverify.methods.gamma.calibration import EnergyCalibration
+from treatyverify.methods.gamma.simulate import HPGE_COAXIAL, simulate_item
+from treatyverify.methods.gamma.sources import preset
 from treatyverify.methods.neutron.attribute import MultiplicityMeasurement, pu_mass_attribute
 from treatyverify.methods.neutron.point_model import predicted_rates
 from treatyverify.treaty.loader import load_treaty

@@ -16,8 +16,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from treatyverify.barrier.sensitive import SensitiveData
 from treatyverify.errors import InputError, UnknownNameError
-from treatyverify.methods.infobarrier.sensitive import SensitiveData
 from treatyverify.treaty.models import MethodSpec
 
 __all__ = ["MethodPlugin", "MethodRegistry", "OutputValue"]

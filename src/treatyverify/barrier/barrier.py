@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from treatyverify.barrier.registry import MethodRegistry, OutputValue
+from treatyverify.barrier.sensitive import SensitiveData
 from treatyverify.errors import InputError, UnknownNameError
-from treatyverify.methods.infobarrier.registry import MethodRegistry, OutputValue
-from treatyverify.methods.infobarrier.sensitive import SensitiveData
 from treatyverify.records.keys import PartyKey
 from treatyverify.records.ledger import Ledger, Record
 from treatyverify.treaty.models import MethodSpec, TreatySpec

@@ -41,6 +41,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from treatyverify.barrier.registry import MethodPlugin, MethodRegistry, OutputValue
+from treatyverify.barrier.sensitive import SensitiveData
 from treatyverify.errors import InputError
 from treatyverify.methods.accountancy.balance import MaterialBalance
 from treatyverify.methods.accountancy.evaluation import evaluate_campaign
@@ -54,8 +56,6 @@ from treatyverify.methods.gamma.attributes import (
     u_enrichment,
 )
 from treatyverify.methods.gamma.spectrum import Spectrum
-from treatyverify.methods.infobarrier.registry import MethodPlugin, MethodRegistry, OutputValue
-from treatyverify.methods.infobarrier.sensitive import SensitiveData
 from treatyverify.methods.neutron.attribute import MultiplicityMeasurement, pu_mass_attribute
 from treatyverify.methods.template.compare import compare_spectra
 from treatyverify.methods.template.multiplets import compare_multiplets

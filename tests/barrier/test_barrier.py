@@ -20,14 +20,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from treatyverify.errors import InputError, UnknownNameError
-from treatyverify.methods.infobarrier.barrier import (
+from treatyverify.barrier.barrier import (
     RELEASE_KIND,
     InformationBarrier,
     record_releases,
 )
-from treatyverify.methods.infobarrier.registry import MethodPlugin, MethodRegistry, OutputValue
-from treatyverify.methods.infobarrier.sensitive import SensitiveData
+from treatyverify.barrier.registry import MethodPlugin, MethodRegistry, OutputValue
+from treatyverify.barrier.sensitive import SensitiveData
+from treatyverify.errors import InputError, UnknownNameError
 from treatyverify.records.keys import generate_party_key
 from treatyverify.records.ledger import Ledger
 from treatyverify.records.verify import verify_ledger
