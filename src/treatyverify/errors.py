@@ -10,8 +10,10 @@ from __future__ import annotations
 __all__ = [
     "ConsensusError",
     "DrawError",
+    "InconclusiveError",
     "InputError",
     "LedgerError",
+    "MethodRefusedError",
     "RecordConflictError",
     "RecordRejectedError",
     "SigningKeyError",
@@ -93,3 +95,42 @@ class DrawError(TreatyVerifyError):
 
 class ConsensusError(TreatyVerifyError):
     """A co-signature or dissent is invalid, or adoption was asked for too early."""
+
+
+class MethodRefusedError(InputError):
+    """A verification method refuses the data it was given, for a stated reason.
+
+    The barrier releases ``code`` (one word from a fixed vocabulary, such as
+    ``"needs-high-resolution"``) as the reason of an ``error`` release; the message, which
+    may name the file, stays inside.
+
+    Parameters
+    ----------
+    code
+        The reason, a lowercase slug that names a rule, never a measured value.
+    message, where
+        As for :class:`TreatyVerifyError`; the message carries no measured digits.
+    """
+
+    def __init__(self, code: str, message: str, *, where: str | None = None) -> None:
+        self.code = code
+        super().__init__(message, where=where)
+
+
+class InconclusiveError(TreatyVerifyError):
+    """A method measured the attribute but cannot decide it at the treaty's confidence.
+
+    The barrier releases the status ``inconclusive`` with ``code`` as its reason
+    (``"bound-straddles-threshold"`` or ``"uncertainty-above-maximum"``), and no outputs.
+
+    Parameters
+    ----------
+    code
+        The reason, a lowercase slug from a fixed vocabulary.
+    message
+        One line for the operator inside the barrier; no measured digits.
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        super().__init__(message)
