@@ -166,26 +166,50 @@ def _mass_balance(data: SensitiveData, method: MethodSpec) -> Outputs:
     return {"pass": result.passed, "alarm_period": 0 if alarm is None else alarm}
 
 
+_GAMMA = ("treatyverify.methods.gamma.attributes",)
+_NEUTRON = ("treatyverify.methods.neutron.attribute",)
+_TEMPLATE = ("treatyverify.methods.template.compare",)
+_MULTIPLETS = ("treatyverify.methods.template.multiplets",)
+_ACCOUNTANCY = ("treatyverify.methods.accountancy.evaluation",)
+
+
 def default_registry() -> MethodRegistry:
-    """A registry holding every implemented method (see the module docstring)."""
+    """A registry holding every implemented method (see the module docstring).
+
+    Each plugin names the physics modules its function calls; its code hash covers
+    them, the modules they import and their nuclear data, not this adapter module.
+    """
     registry = MethodRegistry()
     plugins = (
-        ("gamma.pu-presence", ("gamma",), {"pass", "significance_sigma"}, _presence),
-        ("gamma.pu240-pu239-ratio", ("gamma",), {"pass", "ratio"}, _ratio),
-        ("gamma.pu-age", ("gamma",), {"pass", "age_years"}, _age),
-        ("gamma.oxide-absence", ("gamma",), {"pass", "significance_sigma"}, _oxide),
-        ("gamma.u-enrichment", ("gamma",), {"pass", "enrichment"}, _enrichment),
-        ("gamma.symmetry", ("positions",), {"pass", "p_value"}, _symmetry),
-        ("neutron.multiplicity-mass", ("neutron",), {"pass", "mass_kg"}, _mass),
-        ("template.spectrum-match", ("template", "candidate"), {"pass", "p_value"}, _template),
+        ("gamma.pu-presence", ("gamma",), {"pass", "significance_sigma"}, _presence, _GAMMA),
+        ("gamma.pu240-pu239-ratio", ("gamma",), {"pass", "ratio"}, _ratio, _GAMMA),
+        ("gamma.pu-age", ("gamma",), {"pass", "age_years"}, _age, _GAMMA),
+        ("gamma.oxide-absence", ("gamma",), {"pass", "significance_sigma"}, _oxide, _GAMMA),
+        ("gamma.u-enrichment", ("gamma",), {"pass", "enrichment"}, _enrichment, _GAMMA),
+        ("gamma.symmetry", ("positions",), {"pass", "p_value"}, _symmetry, _GAMMA),
+        ("neutron.multiplicity-mass", ("neutron",), {"pass", "mass_kg"}, _mass, _NEUTRON),
+        (
+            "template.spectrum-match",
+            ("template", "candidate"),
+            {"pass", "p_value"},
+            _template,
+            _TEMPLATE,
+        ),
         (
             "template.multiplet-match",
             ("template_gamma", "candidate_gamma"),
             {"pass", "p_value"},
             _multiplets,
+            _MULTIPLETS,
         ),
-        ("accountancy.mass-balance", ("balance",), {"pass", "alarm_period"}, _mass_balance),
+        (
+            "accountancy.mass-balance",
+            ("balance",),
+            {"pass", "alarm_period"},
+            _mass_balance,
+            _ACCOUNTANCY,
+        ),
     )
-    for name, inputs, outputs, run in plugins:
-        registry.register(MethodPlugin(name, inputs, frozenset(outputs), run))
+    for name, inputs, outputs, run, modules in plugins:
+        registry.register(MethodPlugin(name, inputs, frozenset(outputs), run, modules))
     return registry
