@@ -73,7 +73,7 @@ class EnergyCalibration:
             raise InputError("must be a finite interval lo < hi", where="channel_range")
         if min(self.gain(np.array([lo, hi]))) <= 0.0:
             raise InputError(
-                f"energy does not increase with channel over channels [{lo:g}, {hi:g}]",
+                "energy does not increase with channel over the channel range",
                 where="coefficients",
             )
 
@@ -177,10 +177,10 @@ def fit_energy_calibration(
     x = _as_float_array(centroids_ch, "centroids_ch")
     e = _as_float_array(energies_kev, "energies_kev")
     if x.size != e.size:
-        raise InputError(f"has {e.size} values but centroids_ch has {x.size}", where="energies_kev")
+        raise InputError("must have one value per centroid in centroids_ch", where="energies_kev")
     if x.size < degree + 1:
         raise InputError(
-            f"needs at least {degree + 1} points for degree {degree}, got {x.size}",
+            f"needs at least {degree + 1} points for degree {degree}",
             where="centroids_ch",
         )
     if np.unique(x).size < degree + 1:
@@ -391,7 +391,7 @@ def match_lines(
         p_idx, l_idx = _assign(calibration.channel(lines), peaks, tolerance_ch)
         if p_idx.size < min_matches:
             raise InputError(
-                f"only {p_idx.size} lines could be matched one-to-one",
+                f"fewer than {min_matches} lines could be matched one-to-one",
                 where="reference_energies_kev",
             )
         fit_degree = degree if p_idx.size > degree + 1 or degree == 1 else 1

@@ -255,8 +255,7 @@ def _check_complete(data: bytes, where: str) -> None:
             values = text[match.end() :].split(b"$", 1)[0].split()
             if len(values) < expected:
                 raise InputError(
-                    f"SPE file is truncated: $DATA declares {expected} channels, "
-                    f"found {len(values)}",
+                    "SPE file is truncated: $DATA holds fewer channels than its header declares",
                     where=where,
                 )
 

@@ -162,7 +162,7 @@ def find_peaks(
     half = (kernel.size - 1) // 2
     if n.size < kernel.size + 2:
         raise InputError(
-            f"has {n.size} channels, fewer than the filter needs ({kernel.size + 2})",
+            "has fewer channels than the filter needs (its width plus two)",
             where="counts",
         )
     # "valid" correlation: value for channel i uses channels i-half..i+half
@@ -619,7 +619,7 @@ def fit_multiplet(
     n_all = _counts_array(counts)
     if not (0 <= lo < hi <= n_all.size):
         raise InputError(
-            f"region [{lo}, {hi}) is outside the spectrum of {n_all.size} channels",
+            "the fit region must lie inside the spectrum (0 <= lo < hi <= channels)",
             where="lo/hi",
         )
     if background not in ("linear", "quadratic", "step"):
@@ -631,7 +631,7 @@ def fit_multiplet(
     if guesses.size == 0 or not np.all(np.isfinite(guesses)):
         raise InputError("needs at least one finite centroid", where="centroids_guess")
     if np.any((guesses < lo) | (guesses > hi)):
-        raise InputError(f"centroids must lie in the region [{lo}, {hi})", where="centroids_guess")
+        raise InputError("centroids must lie in the fit region [lo, hi)", where="centroids_guess")
     if not (math.isfinite(fwhm_guess) and fwhm_guess > 0.0):
         raise InputError("must be a positive number of channels", where="fwhm_guess")
     n_peaks = guesses.size
@@ -651,10 +651,10 @@ def fit_multiplet(
     model = _Model(lo, hi, n_peaks, background, base, width_mode, fwhm_model)
     n = n_all[lo:hi]
     if n.sum() <= 0.0:
-        raise InputError(f"region [{lo}, {hi}) holds no counts", where="counts")
+        raise InputError("the fit region holds no counts", where="counts")
     if n.size <= len(model.names):
         raise InputError(
-            f"region of {n.size} channels is too short for {len(model.names)} parameters",
+            "the fit region has no more channels than the model has parameters",
             where="lo/hi",
         )
 

@@ -30,9 +30,7 @@ def _frozen_copy(values: npt.ArrayLike, *, what: str, where: str) -> FloatArray:
     except (TypeError, ValueError) as exc:
         raise InputError(f"{what} are not numbers", where=where) from exc
     if array.ndim != 1:
-        raise InputError(
-            f"{what} must be one-dimensional, got {array.ndim} dimensions", where=where
-        )
+        raise InputError(f"{what} must be one-dimensional", where=where)
     array.setflags(write=False)
     return array
 
@@ -92,13 +90,11 @@ class Spectrum:
             _as_float(self.real_time_s, "real time", where),
         )
         if not math.isfinite(live) or live <= 0.0:
-            raise InputError(f"live time must be finite and > 0 s, got {live} s", where=where)
+            raise InputError("live time must be finite and > 0 s", where=where)
         if not math.isfinite(real):
-            raise InputError(f"real time must be finite, got {real} s", where=where)
+            raise InputError("real time must be finite", where=where)
         if live > real:
-            raise InputError(
-                f"live time ({live} s) is longer than real time ({real} s)", where=where
-            )
+            raise InputError("live time must not be longer than real time", where=where)
         object.__setattr__(self, "live_time_s", live)
         object.__setattr__(self, "real_time_s", real)
 
@@ -219,8 +215,7 @@ def _as_float(value: object, what: str, where: str) -> float:
 def _check_edges(edges: FloatArray, n_channels: int, where: str) -> None:
     if edges.size != n_channels + 1:
         raise InputError(
-            f"energy calibration needs {n_channels + 1} channel edges "
-            f"(channels + 1), got {edges.size}",
+            "energy calibration needs as many channel edges as channels plus one",
             where=where,
         )
     if not np.all(np.isfinite(edges)):
