@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import inspect
 import json
 import pickle
-import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,13 +19,22 @@ import numpy as np
 import pytest
 
 from treatyverify.barrier.barrier import (
+    ERROR_REASONS,
+    INCONCLUSIVE_REASONS,
+    REFUSAL_REASONS,
     RELEASE_KIND,
+    RELEASE_STATUSES,
     InformationBarrier,
     record_releases,
 )
 from treatyverify.barrier.registry import MethodPlugin, MethodRegistry, OutputValue
 from treatyverify.barrier.sensitive import SensitiveData
-from treatyverify.errors import InputError, UnknownNameError
+from treatyverify.errors import (
+    InconclusiveError,
+    InputError,
+    MethodRefusedError,
+    UnknownNameError,
+)
 from treatyverify.records.keys import generate_party_key
 from treatyverify.records.ledger import Ledger
 from treatyverify.records.verify import verify_ledger
@@ -139,6 +146,73 @@ def test_a_method_error_releases_a_fixed_reason_and_no_text() -> None:
         assert secret not in text
 
 
+def _raising(error: Exception) -> MethodRegistry:
+    """The test registry, with the ratio method replaced by one that raises ``error``."""
+
+    def run(data: SensitiveData, method: MethodSpec) -> Mapping[str, OutputValue]:
+        raise error
+
+    methods = MethodRegistry()
+    for name in registry().names():
+        plugin = registry().get(name)
+        if name == "gamma.pu240-pu239-ratio":
+            plugin = MethodPlugin(name, plugin.inputs, plugin.outputs, run)
+        methods.register(plugin)
+    return methods
+
+
+def _ratio_release(error: Exception) -> tuple[str, str | None, dict[str, OutputValue], str]:
+    releases = InformationBarrier(SPEC, ITEM_CLASS, _raising(error)).evaluate(item())
+    ratio = next(r for r in releases if r.method_id == "pu-isotopic-ratio")
+    others = [r for r in releases if r.method_id not in ("pu-isotopic-ratio", "oxide-absence")]
+    assert {r.status for r in others} == {"ok"}  # one method's trouble stays its own
+    return ratio.status, ratio.reason, ratio.outputs, json.dumps([r.to_body() for r in releases])
+
+
+@pytest.mark.parametrize("code", sorted(REFUSAL_REASONS))
+def test_a_refusal_releases_its_code_as_the_reason_of_an_error(code: str) -> None:
+    error = MethodRefusedError(code, f"ratio {SECRET_RATIO} in bad.spe", where="bad.spe")
+    status, reason, outputs, text = _ratio_release(error)
+    assert (status, reason, outputs) == ("error", code, {})
+    assert str(SECRET_RATIO) not in text and "bad.spe" not in text
+
+
+@pytest.mark.parametrize("code", sorted(INCONCLUSIVE_REASONS))
+def test_an_inconclusive_attribute_releases_its_code_and_no_outputs(code: str) -> None:
+    status, reason, outputs, text = _ratio_release(
+        InconclusiveError(code, f"ratio {SECRET_RATIO} +- 0.004 against 0.06")
+    )
+    assert (status, reason, outputs) == ("inconclusive", code, {})
+    assert str(SECRET_RATIO) not in text and "0.004" not in text
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        MethodRefusedError("ratio-was-0.0587", "made-up code"),
+        MethodRefusedError("bound-straddles-threshold", "an inconclusive code as a refusal"),
+        MethodRefusedError(["needs-high-resolution"], "not a string"),  # type: ignore[arg-type]
+        InconclusiveError("needs-high-resolution", "a refusal code as inconclusive"),
+        InconclusiveError(f"ratio {SECRET_RATIO}", "made-up code"),
+        InputError(f"ratio {SECRET_RATIO}", where="isotopics"),
+        ZeroDivisionError(f"ratio {SECRET_RATIO}"),
+    ],
+    ids=repr,
+)
+def test_an_unknown_code_or_any_other_exception_is_method_failed(error: Exception) -> None:
+    status, reason, outputs, text = _ratio_release(error)
+    assert (status, reason, outputs) == ("error", "method-failed", {})
+    assert "0.0587" not in text
+
+
+def test_the_vocabulary_is_small_fixed_and_free_of_digits() -> None:
+    assert RELEASE_STATUSES == ("ok", "inconclusive", "error")
+    assert REFUSAL_REASONS < ERROR_REASONS
+    assert not ERROR_REASONS & INCONCLUSIVE_REASONS
+    for reason in ERROR_REASONS | INCONCLUSIVE_REASONS:
+        assert reason == reason.lower() and not any(c.isdigit() or c.isspace() for c in reason)
+
+
 def test_a_missing_input_is_an_error_release() -> None:
     data = SensitiveData({"spectrum": np.ones(4), "isotopics": {"ratio": 0.05, "age_years": 20.0}})
     by_id = {
@@ -233,11 +307,10 @@ def test_releases_become_a_signed_record_naming_the_code(tmp_path: Path) -> None
         ref="W-17",
     )
     assert record.kind == RELEASE_KIND
-    module_source = inspect.getsource(sys.modules[__name__])
-    assert (
-        record.body["releases"][1]["code_hash"]
-        == hashlib.sha256(module_source.encode()).hexdigest()
-    )
+    # Release 1 is pu-isotopic-ratio; the hash of its code is in the record.
+    stored_hash = record.body["releases"][1]["code_hash"]
+    assert stored_hash == registry().get("gamma.pu240-pu239-ratio").code_hash
+    assert len(stored_hash) == 64 and int(stored_hash, 16) >= 0
     stored = json.dumps(ledger.get(record.seq).body)
     assert str(SECRET_RATIO) not in stored and str(SECRET_MASS_KG) not in stored
     verify_ledger(ledger)

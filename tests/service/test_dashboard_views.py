@@ -478,6 +478,37 @@ def test_inspection_and_released_outputs_only(built: Built, ledger: Ledger) -> N
     assert "cd" * 32 not in html  # the input commitment is not shown
 
 
+def test_dashboard_shows_an_inconclusive_release_as_neither_pass_nor_error(built: Built) -> None:
+    def row(
+        method_id: str, status: str, outputs: dict[str, str], reason: str = ""
+    ) -> views.ReleaseRow:
+        return views.ReleaseRow(method_id, "gamma.x", status, tuple(outputs.items()), reason)
+
+    releases = (
+        row("a-pass", "ok", {"pass": "True"}),
+        row("b-fail", "ok", {"pass": "False"}),
+        row("c-inconclusive", "inconclusive", {}, "bound-straddles-threshold"),
+        row("d-error", "error", {}, "needs-high-resolution"),
+        row("e-count", "ok", {"count": "4"}),
+        row("f-unknown", "revoked", {}),
+    )
+    assert [r.verdict for r in releases] == [
+        "pass",
+        "fail",
+        "inconclusive",
+        "error",
+        "released",
+        "error",
+    ]
+    assert [r.badge for r in releases] == ["ok", "bad", "warn", "bad", "info", "bad"]
+    measurement = views.MeasurementRow(1, "2026-01-01 00:00 UTC", "us", "W-1", "warhead", releases)
+    view = views.InspectionsView((), (), (measurement,))
+    html = views.render_page("inspections", view, spec=built.spec, now=NOW, viewer="us (party)")
+    assert "pass = True" in html and "release-pass" in html and "release-fail" in html
+    assert "bound-straddles-threshold" in html and "needs-high-resolution" in html
+    assert '<span class="badge warn">inconclusive</span> bound-straddles-threshold' in html
+
+
 # Findings --------------------------------------------------------------------------------
 
 

@@ -4,9 +4,22 @@ The barrier holds the sensitive inputs of one item (:class:`SensitiveData`), run
 exactly the methods the treaty specification lists for the item's class, and lets out
 of each only the outputs the specification declares in ``reveals`` (usually one
 boolean, ``pass``). What leaves is a :class:`Release`: the method, the hash of its
-code, a salted commitment to the inputs, and the declared outputs. A method that
-fails releases the status ``error`` with a reason from a fixed vocabulary; its
-exception text, which could quote the data, is discarded. Nothing here logs.
+code, a salted commitment to the inputs, a status and the declared outputs.
+
+Statuses and reasons (every reason is one word of a fixed vocabulary, never text from
+the data or from an exception):
+
+- ``ok``: the method decided; the declared outputs are released.
+- ``inconclusive``: the method measured the attribute but cannot decide it at the
+  treaty's confidence (:class:`~treatyverify.errors.InconclusiveError`); the reason is
+  one of :data:`INCONCLUSIVE_REASONS` and no output is released. It is never a pass.
+- ``error``: the method could not run or refused the data; the reason is one of
+  :data:`ERROR_REASONS` (the barrier's own, or a refusal of
+  :data:`REFUSAL_REASONS` raised as :class:`~treatyverify.errors.MethodRefusedError`).
+
+A code that is not in the vocabulary becomes ``method-failed``, and so does any other
+exception; the exception's text, which could quote the data, is discarded. Nothing
+here logs.
 """
 
 from __future__ import annotations
@@ -18,23 +31,68 @@ from typing import Any
 
 from treatyverify.barrier.registry import MethodRegistry, OutputValue
 from treatyverify.barrier.sensitive import SensitiveData
-from treatyverify.errors import InputError, UnknownNameError
+from treatyverify.errors import (
+    InconclusiveError,
+    InputError,
+    MethodRefusedError,
+    UnknownNameError,
+)
 from treatyverify.records.keys import PartyKey
 from treatyverify.records.ledger import Ledger, Record
 from treatyverify.treaty.models import MethodSpec, TreatySpec
 
 __all__ = [
+    "ERROR_REASONS",
+    "INCONCLUSIVE_REASONS",
+    "REFUSAL_REASONS",
     "RELEASE_KIND",
+    "RELEASE_STATUSES",
+    "STATUS_ERROR",
+    "STATUS_INCONCLUSIVE",
+    "STATUS_OK",
     "InformationBarrier",
     "Release",
     "record_releases",
 ]
 
 RELEASE_KIND = "measurement_result"
+
+STATUS_OK = "ok"
+STATUS_INCONCLUSIVE = "inconclusive"
+STATUS_ERROR = "error"
+RELEASE_STATUSES: tuple[str, ...] = (STATUS_OK, STATUS_INCONCLUSIVE, STATUS_ERROR)
+"""Every status a release can have."""
+
 MISSING_INPUT = "missing-input"
 METHOD_FAILED = "method-failed"
 OUTPUT_MISSING = "declared-output-not-computed"
 OUTPUT_INVALID = "output-not-a-scalar"
+
+REFUSAL_REASONS: frozenset[str] = frozenset(
+    {
+        "needs-high-resolution",  # a line analysis that a scintillator cannot resolve
+        "needs-energy-calibration",  # the spectrum has no energy calibration
+        "energy-range-not-covered",  # the spectrum does not reach the method's lines
+    }
+)
+"""Codes a method may give when it refuses the data (:class:`MethodRefusedError`).
+
+Each names a property of the instrument or of the data's form, never of the item:
+a released reason is a released symbol, and one that depended on the item (too few
+counts, say) would tell the inspecting party something the treaty hides."""
+
+ERROR_REASONS: frozenset[str] = (
+    frozenset({MISSING_INPUT, METHOD_FAILED, OUTPUT_MISSING, OUTPUT_INVALID}) | REFUSAL_REASONS
+)
+"""Every reason an ``error`` release can carry."""
+
+INCONCLUSIVE_REASONS: frozenset[str] = frozenset(
+    {
+        "bound-straddles-threshold",  # the confidence interval contains the threshold
+        "uncertainty-above-maximum",  # the uncertainty exceeds the treaty's maximum
+    }
+)
+"""Every reason an ``inconclusive`` release can carry (:class:`InconclusiveError`)."""
 
 
 @dataclass(frozen=True)
@@ -48,16 +106,20 @@ class Release:
     method
         The plugin name (e.g. ``"gamma.pu240-pu239-ratio"``).
     code_hash
-        SHA-256 of the plugin's module source.
+        SHA-256 over the code and nuclear data of the method
+        (:attr:`~treatyverify.barrier.registry.MethodPlugin.code_hash`).
     input_commitment
         Salted SHA-256 commitment to the item's sensitive inputs.
     status
-        ``"ok"``, or ``"error"`` when the method could not decide.
+        ``"ok"``; ``"inconclusive"`` when the method measured but could not decide at
+        the treaty's confidence (never a pass); ``"error"`` when it could not run or
+        refused the data.
     outputs
         The declared outputs, exactly the names in the specification's ``reveals``
-        (empty on error).
+        (empty unless the status is ``"ok"``).
     reason
-        On error, one of a fixed set of reasons; never text from the data.
+        Unless the status is ``"ok"``: one of :data:`INCONCLUSIVE_REASONS` or
+        :data:`ERROR_REASONS`; never text from the data.
     """
 
     method_id: str
@@ -140,16 +202,22 @@ class InformationBarrier:
     def _run(self, method: MethodSpec, data: SensitiveData, commitment: str) -> Release:
         plugin = self.registry.get(method.method)
 
-        def failed(reason: str) -> Release:
-            return Release(
-                method.id, plugin.name, plugin.code_hash, commitment, "error", {}, reason
-            )
+        def failed(reason: str, status: str = STATUS_ERROR) -> Release:
+            return Release(method.id, plugin.name, plugin.code_hash, commitment, status, {}, reason)
 
         if any(name not in data for name in plugin.inputs):
             return failed(MISSING_INPUT)
+        # Only the code leaves, and only when it is a word of the vocabulary; the
+        # message and any other exception's text could quote sensitive data.
         try:
             produced = dict(plugin.run(data, method))
-        except Exception:  # the text could quote sensitive data: discard it
+        except InconclusiveError as exc:
+            if _known(exc.code, INCONCLUSIVE_REASONS):
+                return failed(exc.code, STATUS_INCONCLUSIVE)
+            return failed(METHOD_FAILED)
+        except MethodRefusedError as exc:
+            return failed(exc.code if _known(exc.code, REFUSAL_REASONS) else METHOD_FAILED)
+        except Exception:
             return failed(METHOD_FAILED)
         released: dict[str, OutputValue] = {}
         for name in method.reveals:
@@ -159,7 +227,12 @@ class InformationBarrier:
             if not isinstance(value, bool | int | float | str):
                 return failed(OUTPUT_INVALID)
             released[name] = value
-        return Release(method.id, plugin.name, plugin.code_hash, commitment, "ok", released)
+        return Release(method.id, plugin.name, plugin.code_hash, commitment, STATUS_OK, released)
+
+
+def _known(code: object, vocabulary: frozenset[str]) -> bool:
+    """Whether ``code`` is a word of ``vocabulary`` (a code of another type is not)."""
+    return isinstance(code, str) and code in vocabulary
 
 
 def record_releases(

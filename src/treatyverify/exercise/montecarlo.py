@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from treatyverify.barrier.barrier import STATUS_ERROR, STATUS_INCONCLUSIVE
 from treatyverify.errors import InputError
 from treatyverify.exercise.loader import LoadedScenario, cached_scenario
 from treatyverify.exercise.outcome import RunOutcome
@@ -65,9 +66,13 @@ class OperatingPoint:
     genuine
         Whether items of this kind are what the host declared.
     passed
-        Estimate of the probability of a pass (errors count as not passed).
+        Estimate of the probability of a pass (inconclusive releases and errors count
+        as not passed).
     errors
         Releases that ended in an error.
+    inconclusive
+        Releases that measured but could not decide at the treaty's confidence; in
+        practice the item would be measured again.
     """
 
     method: str
@@ -75,6 +80,7 @@ class OperatingPoint:
     genuine: bool
     passed: Estimate
     errors: int
+    inconclusive: int = 0
 
 
 @dataclass(frozen=True)
@@ -132,17 +138,32 @@ class PointResult:
         passed: Counter[tuple[str, str, bool]] = Counter()
         trials: Counter[tuple[str, str, bool]] = Counter()
         errors: Counter[tuple[str, str, bool]] = Counter()
+        inconclusive: Counter[tuple[str, str, bool]] = Counter()
         for run in self.cheating + self.compliant:
             for result in run.method_results:
                 key = (result.method, result.item_kind, result.genuine)
                 trials[key] += 1
                 passed[key] += result.passed is True
-                errors[key] += result.passed is None
+                inconclusive[key] += result.status == STATUS_INCONCLUSIVE
+                errors[key] += result.status == STATUS_ERROR
         return [
-            OperatingPoint(method, kind, genuine, Estimate.of(passed[key], n), errors[key])
+            OperatingPoint(
+                method,
+                kind,
+                genuine,
+                Estimate.of(passed[key], n),
+                errors[key],
+                inconclusive[key],
+            )
             for key, n in sorted(trials.items())
             for method, kind, genuine in [key]
         ]
+
+    @property
+    def remeasured(self) -> int:
+        """Items with an inconclusive attribute, over every run of the point: each
+        would be measured again in practice (the simulation does not)."""
+        return sum(len(run.inconclusive_items) for run in self.cheating + self.compliant)
 
     def to_json(self, *, include_runs: bool = False) -> dict[str, Any]:
         """A JSON-ready summary (with every run when ``include_runs``)."""
@@ -154,6 +175,7 @@ class PointResult:
             "false_alarm": self.false_alarm.to_json(),
             "effort": self.effort,
             "releases": self.releases,
+            "remeasured_items": self.remeasured,
             "operating": [
                 {
                     "method": op.method,
@@ -161,6 +183,7 @@ class PointResult:
                     "genuine": op.genuine,
                     "passed": op.passed.to_json(),
                     "errors": op.errors,
+                    "inconclusive": op.inconclusive,
                 }
                 for op in self.operating
             ],

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from treatyverify.barrier.barrier import STATUS_INCONCLUSIVE, STATUS_OK
+
 __all__ = ["Alarm", "MethodResult", "RunOutcome", "TimelineEvent"]
 
 
@@ -58,7 +60,12 @@ class MethodResult:
     genuine
         Ground truth: whether the item is what the host declared.
     passed
-        The released decision; ``None`` when the method ended in an error.
+        The released decision; ``None`` when the method ended inconclusive or in an
+        error.
+    status
+        The release's status: ``"ok"``, ``"inconclusive"`` (measured but not decided at
+        the treaty's confidence: never a pass; in practice the item would be measured
+        again) or ``"error"``.
     """
 
     method: str
@@ -66,6 +73,7 @@ class MethodResult:
     item_kind: str
     genuine: bool
     passed: bool | None
+    status: str = STATUS_OK
 
 
 @dataclass(frozen=True)
@@ -138,6 +146,13 @@ class RunOutcome:
     notes: Mapping[str, str] = field(default_factory=dict)
 
     @property
+    def inconclusive_items(self) -> tuple[str, ...]:
+        """Items with an inconclusive attribute, which would be measured again."""
+        return tuple(
+            sorted({r.item for r in self.method_results if r.status == STATUS_INCONCLUSIVE})
+        )
+
+    @property
     def alarmed(self) -> bool:
         """Whether any finding of non-compliance was proposed."""
         return bool(self.alarms)
@@ -158,6 +173,7 @@ class RunOutcome:
         document["effort"] = dict(self.effort)
         document["notes"] = dict(self.notes)
         document["releases"] = [list(r) for r in self.releases]
+        document["inconclusive_items"] = list(self.inconclusive_items)
         document["detected"] = self.detected
         document["false_alarm"] = self.false_alarm
         return document

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from treatyverify.barrier.barrier import (
     RELEASE_KIND,
+    STATUS_OK,
     InformationBarrier,
     Release,
     record_releases,
@@ -297,7 +298,9 @@ def _read_outcome(
             kind, genuine = truth.items.get(item, ("unknown", True))
             for release in record.body["releases"]:
                 outputs = release.get("outputs", {})
-                passed = outputs.get("pass") if release.get("status") == "ok" else None
+                status = str(release.get("status"))
+                # Only an ``ok`` release decides; an inconclusive one is never a pass.
+                passed = outputs.get("pass") if status == STATUS_OK else None
                 method_results.append(
                     MethodResult(
                         method=str(release["method_id"]),
@@ -305,10 +308,15 @@ def _read_outcome(
                         item_kind=kind,
                         genuine=genuine,
                         passed=passed if isinstance(passed, bool) else None,
+                        status=status,
                     )
                 )
-                if release.get("status") != "ok":
-                    releases.append((str(release["method_id"]), "status", "error"))
+                if status != STATUS_OK:  # the status and its reason left the barrier too
+                    releases.append((str(release["method_id"]), "status", status))
+                    if release.get("reason") is not None:
+                        releases.append(
+                            (str(release["method_id"]), "reason", str(release["reason"]))
+                        )
                 for name, value in sorted(outputs.items()):
                     releases.append((str(release["method_id"]), str(name), _value_text(value)))
     return RunOutcome(

@@ -239,6 +239,7 @@ def _point_row(result: ExerciseResult, point: PointResult) -> dict[str, Any]:
         "compliant_runs": len(point.compliant),
         "detection": format_estimate(point.detection) if point.cheating else "n/a (no violation)",
         "false_alarm": format_estimate(point.false_alarm) if point.compliant else "n/a",
+        "remeasured": point.remeasured,
         "effort": {name: f"{value:.4g}" for name, value in point.effort.items()}
         if point.cheating or point.compliant
         else {},
@@ -256,6 +257,7 @@ def _operating_rows(result: ExerciseResult) -> list[dict[str, str]]:
                     "item_kind": op.item_kind,
                     "genuine": "yes" if op.genuine else "no",
                     "passed": format_estimate(op.passed),
+                    "inconclusive": str(op.inconclusive),
                     "errors": str(op.errors),
                 }
             )
@@ -391,6 +393,7 @@ def summary_lines(context: dict[str, Any]) -> list[str]:
         )
         lines.append(f"    detection probability {row['detection']}")
         lines.append(f"    false-alarm rate      {row['false_alarm']}")
+        lines.append(f"    items to re-measure   {row['remeasured']} (inconclusive attributes)")
         effort = ", ".join(f"{name} {value}" for name, value in row["effort"].items())
         lines.append(f"    mean effort per run   {effort or 'none recorded'}")
     lines += ["", "Released through the information barrier (method.output: value x count):"]
@@ -401,12 +404,16 @@ def summary_lines(context: dict[str, Any]) -> list[str]:
         lines.append("- nothing was released")
     lines.append("Nothing else left the information barrier.")
     if context["operating"]:
-        lines += ["", "Operating characteristic (pass probability by true item kind):"]
+        lines += [
+            "",
+            "Operating characteristic (pass probability by true item kind; an inconclusive "
+            "release is never a pass, and would lead to a re-measurement):",
+        ]
     for row in context["operating"]:
         genuine = "genuine" if row["genuine"] == "yes" else "not genuine"
         lines.append(
             f"- {row['point']}: {row['method']} on {row['item_kind']} ({genuine}): "
-            f"{row['passed']}, {row['errors']} errors"
+            f"{row['passed']}, {row['inconclusive']} inconclusive, {row['errors']} errors"
         )
     lines += _ledger_lines(context)
     lines += ["", "Ground truth:", context["ground_truth"]]

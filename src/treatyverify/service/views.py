@@ -29,7 +29,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from treatyverify.barrier.barrier import RELEASE_KIND
+from treatyverify.barrier.barrier import RELEASE_KIND, STATUS_INCONCLUSIVE, STATUS_OK
 from treatyverify.compliance.findings import FINDING_KIND, REPORT_KIND
 from treatyverify.compliance.limits import evaluate_limits
 from treatyverify.errors import TreatyVerifyError, VerificationError
@@ -518,6 +518,15 @@ class InspectionRow:
     observed: tuple[tuple[str, str], ...]
 
 
+_VERDICT_BADGES = {
+    "pass": "ok",
+    "fail": "bad",
+    "inconclusive": "warn",
+    "error": "bad",
+    "released": "info",
+}
+
+
 @dataclass(frozen=True)
 class ReleaseRow:
     """One method's release: the declared outputs only."""
@@ -527,6 +536,26 @@ class ReleaseRow:
     status: str
     outputs: tuple[tuple[str, str], ...]
     reason: str
+
+    @property
+    def verdict(self) -> str:
+        """What the release says: ``"pass"``, ``"fail"``, ``"inconclusive"`` (measured
+        but not decided at the treaty's confidence: never a pass, the item is to be
+        measured again), ``"error"`` (any other status), or ``"released"`` for an ``ok``
+        release without a ``pass`` output (a count, an identifier match)."""
+        if self.status == STATUS_INCONCLUSIVE:
+            return "inconclusive"
+        if self.status != STATUS_OK:
+            return "error"
+        passed = dict(self.outputs).get("pass")
+        if passed in ("True", "False"):
+            return "pass" if passed == "True" else "fail"
+        return "released"
+
+    @property
+    def badge(self) -> str:
+        """The page's badge class for :attr:`verdict`."""
+        return _VERDICT_BADGES[self.verdict]
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,12 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from treatyverify.barrier.barrier import InformationBarrier, Release
+from treatyverify.barrier.barrier import (
+    STATUS_INCONCLUSIVE,
+    STATUS_OK,
+    InformationBarrier,
+    Release,
+)
 from treatyverify.barrier.catalog import default_registry
 from treatyverify.barrier.registry import MethodRegistry
 from treatyverify.barrier.sensitive import SALT_BYTES, SensitiveData
@@ -672,11 +677,20 @@ def _sampling_notes(spec: TreatySpec, items: int) -> dict[str, str]:
     }
 
 
-def _verdict(releases: Sequence[Release]) -> tuple[list[str], list[str]]:
-    """Methods that failed and methods that ended in an error."""
-    failed = [r.method_id for r in releases if r.status == "ok" and r.outputs.get("pass") is False]
-    errors = [r.method_id for r in releases if r.status != "ok"]
-    return failed, errors
+def _verdict(releases: Sequence[Release]) -> tuple[list[str], list[str], list[str]]:
+    """Methods that failed, that were inconclusive, and that ended in an error.
+
+    An inconclusive method is never a pass: the item is not authenticated, and in
+    practice it would be measured again (the simulation does not re-measure).
+    """
+    failed = [
+        r.method_id for r in releases if r.status == STATUS_OK and r.outputs.get("pass") is False
+    ]
+    inconclusive = [r.method_id for r in releases if r.status == STATUS_INCONCLUSIVE]
+    errors = [  # "error", or any status this code does not know
+        r.method_id for r in releases if r.status not in (STATUS_OK, STATUS_INCONCLUSIVE)
+    ]
+    return failed, inconclusive, errors
 
 
 class DismantlementRegime:
@@ -846,13 +860,16 @@ def _authenticate_one(
     inspector = scenario.inspectors[0]
     context.advance(seconds=m.counting_time_s + m.neutron_counting_time_s)
     releases, release_record = context.measure(prepared.barrier, data, item=item_id, by=inspector)
-    failed, errors = _verdict(releases)
-    compliant = not failed and not errors
+    failed, inconclusive, errors = _verdict(releases)
+    compliant = not failed and not inconclusive and not errors
     if compliant:
         statement = f"item {item_id} passed every attribute ({len(releases)} methods)"
     else:
         parts = [
             f"failed {', '.join(failed)}" if failed else "",
+            f"inconclusive {', '.join(inconclusive)} (to be measured again)"
+            if inconclusive
+            else "",
             f"no decision from {', '.join(errors)}" if errors else "",
         ]
         statement = f"item {item_id} is not authenticated: " + "; ".join(p for p in parts if p)
@@ -861,7 +878,12 @@ def _authenticate_one(
         subject=scenario.host,
         statement=statement,
         compliant=compliant,
-        values={"item": item_id, "failed": failed, "errors": errors},
+        values={
+            "item": item_id,
+            "failed": failed,
+            "inconclusive": inconclusive,
+            "errors": errors,
+        },
         source=f"{context.spec.id}: dismantlement step {scenario.schedule.authentication_step}, "
         f"methods {', '.join(r.method_id for r in releases)}",
         basis=(declaration, release_record),

@@ -44,7 +44,7 @@ from typing import Annotated, Literal, TypeVar
 import numpy as np
 from pydantic import Field, model_validator
 
-from treatyverify.barrier.barrier import InformationBarrier
+from treatyverify.barrier.barrier import STATUS_INCONCLUSIVE, STATUS_OK, InformationBarrier
 from treatyverify.barrier.catalog import default_registry
 from treatyverify.barrier.sensitive import SensitiveData
 from treatyverify.compliance.findings import Finding
@@ -506,10 +506,18 @@ def _judge(
     data = SensitiveData({"balance": balance}, salt=context.rng.bytes(32))
     lead = scenario.inspectors[0]
     releases, release = context.measure(prepared.barrier, data, item=campaign, by=lead)
-    outputs = releases[0].outputs if releases[0].status == "ok" else {}
+    status, reason = releases[0].status, releases[0].reason
+    outputs = releases[0].outputs if status == STATUS_OK else {}
+    # Only an ``ok`` release can pass; an inconclusive one (the campaign would be
+    # evaluated again) and an error are findings of non-compliance that say so.
     passed = outputs.get("pass") is True
     alpha = prepared.method.number("false_alarm_probability")
-    verdict = "closes within" if passed else "does not close within"
+    if status == STATUS_OK:
+        verdict = "closes within" if passed else "does not close within"
+    elif status == STATUS_INCONCLUSIVE:
+        verdict = f"is inconclusive ({reason}; to be evaluated again) against"
+    else:
+        verdict = f"could not be evaluated ({reason}) against"
     context.propose(
         Finding(
             rule=f"material-balance:{prepared.method.id}",
@@ -525,7 +533,8 @@ def _judge(
                 "facility": scenario.facility.id,
                 "periods": len(records.periods),
                 "false_alarm_probability": alpha,
-                "status": releases[0].status,
+                "status": status,
+                **({} if reason is None else {"reason": reason}),
             },
             source=prepared.method.source,
             basis=(*basis, release),
