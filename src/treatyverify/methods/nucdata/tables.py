@@ -96,19 +96,28 @@ class GammaLine(_Strict):
     Parameters
     ----------
     energy_kev, energy_unc_kev
-        Energy and its standard uncertainty, keV.
+        Energy and its standard uncertainty, keV. The uncertainty is ``None`` where
+        Lara states none: every X-ray row, and a few gamma rows.
     intensity_percent, intensity_unc_percent
         Emission intensity and its uncertainty, percent per decay of the nuclide
-        whose block holds the line.
+        whose block holds the line. The uncertainty is ``None`` where Lara states none.
     origin
-        The nucleus that emits the photon.
+        The nucleus that emits the photon (for an X-ray, the atom that emits it, named
+        by its nuclide).
+    kind
+        ``"gamma"`` for a gamma ray (nuclear transition), ``"xray"`` for a K X-ray of
+        the daughter atom (Lara's "XKa1", "XKa2", "XK'b1", "XK'b2" rows).
     """
 
     energy_kev: float = Field(gt=0)
-    energy_unc_kev: float = Field(ge=0)
+    energy_unc_kev: float | None = Field(ge=0)
     intensity_percent: float = Field(gt=0, le=100)
-    intensity_unc_percent: float = Field(ge=0)
+    intensity_unc_percent: float | None = Field(ge=0)
     origin: str
+    kind: Literal["gamma", "xray"] = Field(
+        default="gamma",
+        description='"gamma" for a gamma ray, "xray" for a K X-ray (Lara "XK..." rows).',
+    )
 
     @property
     def probability(self) -> float:
@@ -117,7 +126,20 @@ class GammaLine(_Strict):
 
     @property
     def probability_unc(self) -> float:
-        """Standard uncertainty of :attr:`probability`."""
+        """Standard uncertainty of :attr:`probability` (dimensionless).
+
+        Raises
+        ------
+        InputError
+            If Lara states no intensity uncertainty for the line: there is no value
+            to propagate, and zero would claim an exact intensity.
+        """
+        if self.intensity_unc_percent is None:
+            raise InputError(
+                f"no intensity uncertainty is given for the {self.energy_kev} keV line "
+                f"of {self.origin}",
+                where=_GAMMA_FILE,
+            )
         return self.intensity_unc_percent / 100.0
 
 
