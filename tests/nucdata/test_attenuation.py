@@ -5,16 +5,21 @@ from __future__ import annotations
 import itertools
 import math
 
+import numpy as np
 import pytest
 
 from treatyverify.errors import InputError, UnknownNameError
 from treatyverify.methods.nucdata.tables import (
+    ATOMIC_WEIGHTS,
     attenuation_factor,
     load_attenuation,
     mass_attenuation,
+    mass_attenuation_array,
+    mixture_attenuation,
+    oxide_mass_fractions,
 )
 
-MATERIALS = ["Al", "Fe", "W", "Pb", "U", "Pu", "polyethylene", "concrete"]
+MATERIALS = ["Al", "Fe", "W", "Pb", "U", "Pu", "polyethylene", "concrete", "O", "Ge", "Cd"]
 # Hubbell-Seltzer Table 3 edge rows; Pu from XCOM MDATX3.094 (121818.0 eV).
 K_EDGE_KEV = {"W": 69.53, "Pb": 88.00, "U": 115.6, "Pu": 121.818}
 
@@ -161,3 +166,130 @@ def test_plutonium_against_uranium() -> None:
         assert 1.06 < mass_attenuation("Pu", energy) / mass_attenuation("U", energy) < 1.08
     for energy in (1000.0, 2000.0, 3000.0):
         assert 1.02 < mass_attenuation("Pu", energy) / mass_attenuation("U", energy) < 1.05
+
+
+# ------------------------------------------------------------ O, Ge, Cd (Table 3)
+
+# Rows of the NIST element tables as transcribed in ehsteve/roentgen
+# roentgen/data/elements/zNN.csv (commit 93a47835a9b9cc15d502acee302b7da9d7ebddb6),
+# energy in MeV there: z08.csv "1.000e-01,1.551e-01", "6.000e-01,8.070e-02",
+# "3.000e+00,3.597e-02"; z32.csv "4.000e-02,6.207e+00", "1.000e-01,5.550e-01",
+# "1.000e+00,5.727e-02"; z48.csv "4.000e-02,1.778e+01", "1.500e-01,5.593e-01",
+# "2.000e+00,4.139e-02".
+NEW_ELEMENT_ROWS = [
+    ("O", 100.0, 0.1551),
+    ("O", 600.0, 0.08070),
+    ("O", 3000.0, 0.03597),
+    ("Ge", 40.0, 6.207),
+    ("Ge", 100.0, 0.5550),
+    ("Ge", 1000.0, 0.05727),
+    ("Cd", 40.0, 17.78),
+    ("Cd", 150.0, 0.5593),
+    ("Cd", 2000.0, 0.04139),
+]
+
+
+@pytest.mark.parametrize(("name", "energy", "mu_rho"), NEW_ELEMENT_ROWS)
+def test_new_elements_match_the_nist_rows(name: str, energy: float, mu_rho: float) -> None:
+    assert mass_attenuation(name, energy) == mu_rho
+
+
+def test_new_element_densities_from_table_1() -> None:
+    # Hubbell-Seltzer Table 1 in roentgen/data/elements.csv (commit 02cce07...):
+    # "8,O,Oxygen,0.50002,95,1.33E-03", "32,Ge,Germanium,0.44071,350,5.32E+00",
+    # "48,Cd,Cadmium,0.427,469,8.65E+00".
+    materials = load_attenuation().materials
+    assert materials["O"].density_g_cm3 == 0.00133
+    assert materials["Ge"].density_g_cm3 == 5.32
+    assert materials["Cd"].density_g_cm3 == 8.65
+    # Their K edges (Ge 11.10, Cd 26.71 keV) lie below 40 keV: no edge rows.
+    for name in ("O", "Ge", "Cd"):
+        energies = materials[name].energies_kev
+        assert len(set(energies)) == len(energies)
+
+
+# ------------------------------------------------------------------- mixture rule
+
+
+def test_uo2_mixture_by_hand() -> None:
+    # w_U = 238.0289 / (238.0289 + 2 x 15.9994) = 238.0289 / 270.0277 = 0.8814981,
+    # w_O = 0.1185019 (XCOM ATWTS.DAT U; O the midpoint of CIAAW [15.99903, 15.99977]).
+    # At 100 keV (a tabulated energy): U 1.954, O 0.1551 cm^2/g, so
+    # mu/rho = 0.8814981 x 1.954 + 0.1185019 x 0.1551 = 1.7224473 + 0.0183796 = 1.7408269.
+    w = oxide_mass_fractions("U", "UO2")
+    assert w["U"] == pytest.approx(0.8814981, abs=1e-7)
+    assert w["O"] == pytest.approx(0.1185019, abs=1e-7)
+    assert mixture_attenuation(w, 100.0) == pytest.approx(1.7408269, abs=1e-7)
+
+
+def test_oxide_fractions() -> None:
+    assert ATOMIC_WEIGHTS["O"] == pytest.approx(15.9994, abs=1e-9)
+    for element, formula in (("U", "UO2"), ("U", "U3O8"), ("Pu", "PuO2")):
+        w = oxide_mass_fractions(element, formula)
+        assert set(w) == {element, "O"}
+        assert math.fsum(w.values()) == pytest.approx(1.0, abs=1e-15)
+    # U3O8: 3 x 238.0289 / (3 x 238.0289 + 8 x 15.9994) = 714.0867 / 842.0819 = 0.848001
+    assert oxide_mass_fractions("U", "U3O8")["U"] == pytest.approx(0.848001, abs=1e-6)
+    # PuO2: 239.0522 / (239.0522 + 31.9988) = 239.0522 / 271.0510 = 0.881945
+    assert oxide_mass_fractions("Pu", "PuO2")["Pu"] == pytest.approx(0.881945, abs=1e-6)
+    # Enriched uranium is lighter: a given atomic weight is used as given.
+    light = oxide_mass_fractions("U", "UO2", metal_atomic_weight=235.0)
+    assert light["U"] == pytest.approx(235.0 / (235.0 + 2 * ATOMIC_WEIGHTS["O"]))
+
+
+def test_mixture_follows_each_element_at_its_edge() -> None:
+    w = oxide_mass_fractions("U", "UO2")
+    below = mixture_attenuation(w, 115.59)
+    at = mixture_attenuation(w, 115.6)
+    assert at == pytest.approx(w["U"] * 4.893 + w["O"] * mass_attenuation("O", 115.6))
+    assert at > 3 * below
+
+
+def test_mixture_errors_name_the_problem() -> None:
+    with pytest.raises(InputError, match="sum to"):
+        mixture_attenuation({"U": 0.8, "O": 0.1}, 200.0)
+    with pytest.raises(InputError, match=">= 0"):
+        mixture_attenuation({"U": 1.1, "O": -0.1}, 200.0)
+    with pytest.raises(UnknownNameError, match="Th"):
+        mixture_attenuation({"Th": 1.0}, 200.0)
+    with pytest.raises(InputError, match="outside"):
+        mixture_attenuation({"U": 1.0}, 20.0)
+    with pytest.raises(InputError, match="formula"):
+        oxide_mass_fractions("U", "PuO2")
+    with pytest.raises(UnknownNameError, match="metal_atomic_weight"):
+        oxide_mass_fractions("Th", "ThO2")
+    assert mixture_attenuation({"Pb": 1.0}, 661.7) == mass_attenuation("Pb", 661.7)
+
+
+# ------------------------------------------------------------------ vectorised mu/rho
+
+
+@pytest.mark.parametrize("name", MATERIALS)
+def test_array_equals_scalar_on_a_grid_with_edges(name: str) -> None:
+    mat = load_attenuation().materials[name]
+    tabulated = np.asarray(mat.energies_kev)
+    just_below = np.nextafter(tabulated[1:], 0.0)
+    grid = np.unique(
+        np.concatenate([np.geomspace(tabulated[0], tabulated[-1], 401), tabulated, just_below])
+    )
+    values = mass_attenuation_array(name, grid)
+    assert values.shape == grid.shape
+    for energy, value in zip(grid, values, strict=True):
+        assert value == pytest.approx(mass_attenuation(name, float(energy)), rel=1e-13)
+    # Tabulated energies give the tabulated value exactly (above the edge at an edge).
+    for energy in tabulated:
+        assert mass_attenuation_array(name, np.array([energy]))[0] == mass_attenuation(
+            name, float(energy)
+        )
+
+
+def test_array_keeps_shape_and_refuses_out_of_range() -> None:
+    energies = np.array([[100.0, 115.6], [121.818, 3000.0]])
+    assert mass_attenuation_array("U", energies).shape == (2, 2)
+    assert mass_attenuation_array("U", energies)[0, 1] == pytest.approx(4.893)
+    with pytest.raises(InputError, match="outside"):
+        mass_attenuation_array("U", np.array([100.0, 39.0]))
+    with pytest.raises(InputError, match="outside"):
+        mass_attenuation_array("U", np.array([np.nan]))
+    with pytest.raises(UnknownNameError):
+        mass_attenuation_array("Th", np.array([100.0]))
