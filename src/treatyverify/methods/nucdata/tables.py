@@ -476,9 +476,10 @@ def mass_attenuation_array(material: str, energies_kev: npt.ArrayLike) -> FloatA
 #: (IUPAC Technical Report)", Pure Appl. Chem. 93 (2021) 629, derive a value from an
 #: interval (standard uncertainty (b - a) / (2 sqrt 3) = 0.00021).
 #: U and Pu: the atomic weights of NIST XCOM 3.1 (ATWTS.DAT), with which the U and Pu
-#: mu/rho of attenuation.yaml were computed: U 238.0289 (natural uranium), Pu 239.0522
-#: (the mass of Pu-239). An item of other isotopic composition has another atomic
-#: weight: pass it to :func:`oxide_mass_fractions`.
+#: mu/rho of attenuation.yaml were computed: U 238.0289 (the CIAAW 2021 table gives
+#: 238.02891(3) for natural uranium), Pu 239.0522 (plutonium has no standard atomic
+#: weight). An item of other isotopic composition has another atomic weight: pass it to
+#: :func:`oxide_mass_fractions`.
 ATOMIC_WEIGHTS: dict[str, float] = {
     "O": (15.99903 + 15.99977) / 2.0,
     "U": 238.0289,
