@@ -19,7 +19,8 @@ from treatyverify.cli.common import (
     print_table,
     read_key,
 )
-from treatyverify.errors import InputError
+from treatyverify.errors import InputError, TreatyVerifyError
+from treatyverify.methods.gamma.attributes import GammaMeasurement
 from treatyverify.methods.gamma.identify import identify_lines
 from treatyverify.methods.gamma.io import load_spectrum
 from treatyverify.methods.gamma.resolution import measurement_from_spectrum
@@ -141,10 +142,10 @@ def attributes_command(
         )
     if record is not None and key is None:
         raise InputError("--record needs the signing key (--key)", where="--key")
-    spectrum = load_spectrum(file)
-    measurement = measurement_from_spectrum(
-        spectrum, fwhm_noise_kev=fwhm_noise_kev, fwhm_fano_kev=fwhm_fano_kev
-    )
+    if (fwhm_noise_kev is None) != (fwhm_fano_kev is None):
+        raise InputError("give both resolution terms or neither", where="--fwhm-fano-kev")
+    signer = read_key(key) if record is not None and key is not None else None
+    measurement = _measurement(file, fwhm_noise_kev, fwhm_fano_kev)
     data = SensitiveData({"gamma": measurement})
     barrier = InformationBarrier(spec, item_class, registry, method_ids=gamma_methods)
     releases = barrier.evaluate(data)
@@ -160,13 +161,16 @@ def attributes_command(
         if all_outputs:
             try:
                 row["all_outputs"] = dict(registry.get(method.method).run(data, method))
-            except InputError as exc:
+            except TreatyVerifyError as exc:
                 row["all_outputs"] = {"error": exc.message}
+            except Exception as exc:  # a bug in a method: name it, never a traceback
+                row["all_outputs"] = {"error": f"the method failed ({type(exc).__name__})"}
         rows.append(row)
-    if record is not None and key is not None:
+    # One append, after everything else has succeeded: a failure writes nothing.
+    if record is not None and signer is not None:
         with open_ledger(ledger) as book:
             written = record_releases(
-                book, read_key(key), item=record, item_class=item_class, releases=releases
+                book, signer, item=record, item_class=item_class, releases=releases
             )
         if not as_json:
             console.print(f"Releases recorded as record {written.seq}.")
@@ -179,10 +183,37 @@ def attributes_command(
         [
             [
                 r["method_id"],
-                r["status"] if "reason" not in r else f"error: {r['reason']}",
+                r["status"] if "reason" not in r else f"{r['status']}: {r['reason']}",
                 r["outputs"],
             ]
             + ([r.get("all_outputs")] if all_outputs else [])
             for r in rows
         ],
     )
+
+
+def _measurement(
+    file: Path, fwhm_noise_kev: float | None, fwhm_fano_kev: float | None
+) -> GammaMeasurement:
+    """The spectrum of ``file`` with its calibration and resolution, or one clear error.
+
+    Every error names the file, and one the analysis did not foresee becomes a line
+    naming its type only: the spectrum is sensitive before it enters the barrier too.
+    """
+    spectrum = load_spectrum(file)
+    try:
+        return measurement_from_spectrum(
+            spectrum, fwhm_noise_kev=fwhm_noise_kev, fwhm_fano_kev=fwhm_fano_kev
+        )
+    except TreatyVerifyError as exc:
+        where = exc.where or ""
+        if file.name not in where:  # name the file: the field alone would not say which
+            where = f"{file}: {where}" if where else str(file)
+        raise InputError(exc.message, where=where) from None
+    except Exception as exc:  # the analysis failed on these data: no text, no digits
+        raise InputError(
+            f"the calibration or the resolution could not be worked out from the spectrum "
+            f"({type(exc).__name__}); give the instrument's resolution (--fwhm-noise-kev "
+            "and --fwhm-fano-kev)",
+            where=str(file),
+        ) from None
