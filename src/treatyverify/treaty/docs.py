@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from treatyverify.treaty.loader import list_treaties, load_treaty
-from treatyverify.treaty.models import DueRule, RangeBand, TreatySpec
+from treatyverify.treaty.models import DueRule, EfficiencyCurve, RangeBand, TreatySpec
 
 __all__ = ["index_markdown", "main", "treaty_markdown", "write_docs"]
 
@@ -72,6 +72,16 @@ def _due(due: DueRule) -> str:
     if due.days_after_event is not None:
         parts.append(f"{due.days_after_event} days after the change")
     return "; ".join(parts)
+
+
+def _efficiency(curve: EfficiencyCurve | None) -> str:
+    if curve is None:
+        return "—"
+    points = len(curve.energies_kev)
+    span = f"{_cell(curve.energies_kev[0])}-{_cell(curve.energies_kev[-1])} keV"
+    origin = f" from `{curve.file}`" if curve.file else ""
+    with_unc = ", with uncertainties" if curve.relative_uncertainty is not None else ""
+    return f"{points} points, {span}{with_unc}{origin}"
 
 
 def treaty_markdown(spec: TreatySpec) -> str:
@@ -203,6 +213,31 @@ def treaty_markdown(spec: TreatySpec) -> str:
             [
                 (m.id, m.item_class, f"`{m.method}`", m.parameters, m.reveals, m.source)
                 for m in spec.methods
+            ],
+        )
+    if spec.instruments:
+        out += ["", "## Instruments", ""]
+        out += _table(
+            [
+                "id",
+                "name",
+                "detector",
+                "fwhm_noise_kev (keV)",
+                "fwhm_fano_kev (keV)",
+                "efficiency",
+                "source",
+            ],
+            [
+                (
+                    i.id,
+                    i.name,
+                    i.detector.value,
+                    i.fwhm_noise_kev,
+                    i.fwhm_fano_kev,
+                    _efficiency(i.efficiency),
+                    i.source,
+                )
+                for i in spec.instruments
             ],
         )
     if spec.sampling is not None:

@@ -59,7 +59,9 @@ def _first_error(exc: ValidationError, name: str) -> SpecError:
     return SpecError(message, where=f"{name}: {loc}" if loc else name)
 
 
-def parse_treaty_yaml(text: str, name: str = "<string>") -> TreatySpec:
+def parse_treaty_yaml(
+    text: str, name: str = "<string>", *, base_dir: Path | None = None
+) -> TreatySpec:
     """Parse and validate a treaty specification given as YAML text.
 
     Parameters
@@ -68,6 +70,9 @@ def parse_treaty_yaml(text: str, name: str = "<string>") -> TreatySpec:
         The YAML document.
     name
         File name to use in error messages.
+    base_dir
+        Folder that relative file names in the document (an instrument's efficiency
+        CSV) are read from; the working directory when ``None``.
 
     Returns
     -------
@@ -96,7 +101,7 @@ def parse_treaty_yaml(text: str, name: str = "<string>") -> TreatySpec:
         kind = "empty" if data is None else type(data).__name__
         raise SpecError(f"the top level must be a mapping of fields, not {kind}", where=name)
     try:
-        return TreatySpec.model_validate(data)
+        return TreatySpec.model_validate(data, context={"base_dir": base_dir})
     except ValidationError as exc:
         raise _first_error(exc, name) from None
     except RecursionError:
@@ -116,14 +121,16 @@ def _read_path(path: Path) -> TreatySpec:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise SpecError(f"not UTF-8 text: {exc.reason}", where=path.name) from None
-    return parse_treaty_yaml(text, path.name)
+    return parse_treaty_yaml(text, path.name, base_dir=path.parent)
 
 
 @functools.cache
 def _load_shipped(treaty_id: str) -> TreatySpec:
     entry = _shipped_dir() / f"{treaty_id}{_SUFFIX}"
     name = f"{treaty_id}{_SUFFIX}"
-    spec = parse_treaty_yaml(entry.read_text(encoding="utf-8"), name)
+    folder = _shipped_dir()
+    base_dir = Path(str(folder)) if isinstance(folder, Path) else None
+    spec = parse_treaty_yaml(entry.read_text(encoding="utf-8"), name, base_dir=base_dir)
     if spec.id != treaty_id:
         raise SpecError(f"id {spec.id!r} does not match the file name", where=f"{name}: id")
     return spec

@@ -29,6 +29,8 @@ import math
 import re
 from collections.abc import Iterable, Iterator
 from datetime import date
+from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
@@ -41,6 +43,7 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StringConstraints,
+    ValidationInfo,
     model_validator,
 )
 
@@ -50,9 +53,12 @@ __all__ = [
     "CommittedDeclarationSpec",
     "Deadline",
     "DeclarationSchedule",
+    "DetectorKind",
     "DismantlementStep",
     "DueRule",
+    "EfficiencyCurve",
     "InspectionType",
+    "InstrumentProfile",
     "ItemClass",
     "Limit",
     "MethodSpec",
@@ -883,6 +889,207 @@ class DismantlementStep(_Frozen):
 
 
 # ---------------------------------------------------------------------------
+# Instruments
+# ---------------------------------------------------------------------------
+
+
+class DetectorKind(StrEnum):
+    """The kind of gamma detector, by its sensing material."""
+
+    HPGE = "hpge"
+    """High-purity germanium (semiconductor, cooled)."""
+    CZT = "czt"
+    """Cadmium zinc telluride (semiconductor, room temperature)."""
+    LABR3 = "labr3"
+    """Cerium-doped lanthanum bromide (scintillator)."""
+    CEBR3 = "cebr3"
+    """Cerium bromide (scintillator)."""
+    NAI = "nai"
+    """Thallium-doped sodium iodide (scintillator)."""
+    CSI = "csi"
+    """Caesium iodide, thallium- or sodium-doped (scintillator)."""
+    PLASTIC = "plastic"
+    """Organic plastic scintillator (no usable full-energy peaks)."""
+    OTHER = "other"
+    """Anything else; the resolution, when given, says how it behaves."""
+
+
+_CSV_COLUMNS = (2, 3)
+
+
+def _read_efficiency_csv(path: Path) -> dict[str, list[float]]:
+    """Columns of an efficiency CSV: energy (keV), relative efficiency, and optionally
+    the relative standard uncertainty. ``#`` starts a comment; one header row of
+    column names is allowed. Raises ValueError naming the file and the line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ValueError(f"{path}: cannot read the efficiency file: {reason}") from None
+    rows: list[list[float]] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        cells = [cell.strip() for cell in line.split(",")]
+        try:
+            values = [float(cell) for cell in cells]
+        except ValueError:
+            if not rows and not any(_is_number(cell) for cell in cells):
+                continue  # a header row of column names
+            raise ValueError(f"{path}: line {number}: not a number") from None
+        if len(values) not in _CSV_COLUMNS:
+            raise ValueError(
+                f"{path}: line {number}: expected 2 or 3 columns (energy_kev, "
+                f"relative_efficiency[, relative_uncertainty]), found {len(values)}"
+            )
+        if rows and len(values) != len(rows[0]):
+            raise ValueError(f"{path}: line {number}: every row needs the same columns")
+        if not all(math.isfinite(v) for v in values):
+            raise ValueError(f"{path}: line {number}: values must be finite")
+        rows.append(values)
+    if not rows:
+        raise ValueError(f"{path}: the efficiency file holds no rows")
+    data: dict[str, list[float]] = {
+        "energies_kev": [r[0] for r in rows],
+        "relative_efficiency": [r[1] for r in rows],
+    }
+    if len(rows[0]) == 3:
+        data["relative_uncertainty"] = [r[2] for r in rows]
+    return data
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+class EfficiencyCurve(_Frozen):
+    """The intrinsic full-energy-peak efficiency of a detector, relative, against energy.
+
+    Given either inline (``energies_kev``, ``relative_efficiency`` and optionally
+    ``relative_uncertainty``) or as ``file``: a CSV of two or three columns in that
+    order, one row per energy, a path relative to the YAML file that names it. The file
+    is read when the profile is loaded, so the values (and the treaty digest) hold what
+    it said then.
+    """
+
+    energies_kev: tuple[Positive, ...] = Field(
+        min_length=2,
+        description="Energies of the points, strictly increasing.",
+        json_schema_extra={"unit": "keV"},
+    )
+    relative_efficiency: tuple[Positive, ...] = Field(
+        min_length=2,
+        description="Full-energy-peak efficiency at each energy, relative to any common "
+        "reference (only ratios between energies are used); every value > 0.",
+        json_schema_extra={"unit": "1"},
+    )
+    relative_uncertainty: tuple[Positive, ...] | None = Field(
+        default=None,
+        description="Standard uncertainty of each efficiency, as a fraction of it "
+        "(0.02 for 2 %); every value > 0.",
+        json_schema_extra={"unit": "1"},
+    )
+    file: Text | None = Field(
+        default=None,
+        description="The CSV file the values were read from, as written in the YAML.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_file(cls, data: Any, info: ValidationInfo) -> Any:
+        if not isinstance(data, dict) or data.get("file") is None:
+            return data
+        inline = {"energies_kev", "relative_efficiency", "relative_uncertainty"} & set(data)
+        if inline:
+            raise ValueError(
+                f"give the efficiency values or a file, not both (found {sorted(inline)[0]})"
+            )
+        name = data["file"]
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError("file: must be a path to a CSV file")
+        path = Path(name.strip())
+        base = info.context.get("base_dir") if isinstance(info.context, dict) else None
+        if not path.is_absolute() and base is not None:
+            path = Path(base) / path
+        return {**data, **_read_efficiency_csv(path)}
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        origin = f"{self.file}: " if self.file else ""
+        n = len(self.energies_kev)
+        if len(self.relative_efficiency) != n:
+            raise ValueError(
+                f"{origin}relative_efficiency: {len(self.relative_efficiency)} values "
+                f"for {n} energies"
+            )
+        if self.relative_uncertainty is not None and len(self.relative_uncertainty) != n:
+            raise ValueError(
+                f"{origin}relative_uncertainty: {len(self.relative_uncertainty)} values "
+                f"for {n} energies"
+            )
+        for i in range(1, n):
+            if self.energies_kev[i] <= self.energies_kev[i - 1]:
+                raise ValueError(
+                    f"{origin}energies_kev: energies must increase "
+                    f"({self.energies_kev[i]} keV follows {self.energies_kev[i - 1]} keV)"
+                )
+        return self
+
+
+class InstrumentProfile(_Frozen):
+    """A gamma detector as the parties agreed it: its kind, resolution and efficiency.
+
+    A treaty lists its profiles in ``instruments:``; a method names one with its
+    parameter ``instrument``. The gamma methods use the resolution given here instead
+    of measuring it on the spectrum, and the detector kind to refuse data that the
+    method cannot analyse (see ``docs/instruments.md``).
+    """
+
+    id: Slug = Field(description="Identifier, unique in the treaty, e.g. 'portal-hpge'.")
+    name: Text = Field(description="Manufacturer and model, or a description.")
+    detector: DetectorKind = Field(description="Kind of detector, by sensing material.")
+    fwhm_noise_kev: NonNegative | None = Field(
+        default=None,
+        description="Resolution FWHM(E)^2 = fwhm_noise_kev^2 + fwhm_fano_kev * E: the "
+        "constant (noise) term. Give both terms or neither.",
+        json_schema_extra={"unit": "keV"},
+    )
+    fwhm_fano_kev: NonNegative | None = Field(
+        default=None,
+        description="The statistical term of the resolution: FWHM^2 grows by this many "
+        "keV^2 per keV of energy.",
+        json_schema_extra={"unit": "keV"},
+    )
+    efficiency: EfficiencyCurve | None = Field(
+        default=None,
+        description="Intrinsic relative full-energy-peak efficiency against energy.",
+    )
+    source: Source = Field(
+        description="Where the figures come from: data sheet, acceptance test, report."
+    )
+
+    @model_validator(mode="after")
+    def _resolution(self) -> Self:
+        noise, fano = self.fwhm_noise_kev, self.fwhm_fano_kev
+        if (noise is None) != (fano is None):
+            missing = "fwhm_fano_kev" if fano is None else "fwhm_noise_kev"
+            raise ValueError(f"{missing}: give both resolution terms or neither")
+        if noise == 0 and fano == 0:
+            raise ValueError("fwhm_noise_kev: the resolution is zero")
+        return self
+
+    @property
+    def has_resolution(self) -> bool:
+        """Whether both resolution terms are given."""
+        return self.fwhm_noise_kev is not None and self.fwhm_fano_kev is not None
+
+
+# ---------------------------------------------------------------------------
 # The specification
 # ---------------------------------------------------------------------------
 
@@ -920,6 +1127,9 @@ class TreatySpec(_Frozen):
     stages, monitoring,
     dismantlement_steps
         Sections; each optional, each validated when present.
+    instruments
+        Gamma detector profiles (:class:`InstrumentProfile`) that methods name with
+        their parameter ``instrument``.
     """
 
     id: Slug
@@ -946,6 +1156,7 @@ class TreatySpec(_Frozen):
     stages: tuple[Stage, ...] = ()
     monitoring: MonitoringSpec | None = None
     dismantlement_steps: tuple[DismantlementStep, ...] = ()
+    instruments: tuple[InstrumentProfile, ...] = ()
 
     # -- validation ---------------------------------------------------------
 
@@ -984,6 +1195,7 @@ class TreatySpec(_Frozen):
             ("committed_declarations", (c.id for c in self.committed_declarations)),
             ("stages", (s.id for s in self.stages)),
             ("dismantlement_steps", (str(s.number) for s in self.dismantlement_steps)),
+            ("instruments", (i.id for i in self.instruments)),
         ]
         if self.monitoring is not None:
             sections.append(("monitoring.networks", (n.id for n in self.monitoring.networks)))
@@ -1037,10 +1249,17 @@ class TreatySpec(_Frozen):
                         f"limits.{i}.counts: {ref!r} is not a declared item class"
                         f" (item_classes: {', '.join(sorted(classes)) or 'none'})"
                     )
+        instruments = {instrument.id for instrument in self.instruments}
         for i, method in enumerate(self.methods):
             if method.item_class not in classes:
                 raise ValueError(
                     f"methods.{i}.item_class: {method.item_class!r} is not a declared item class"
+                )
+            named = method.parameters.get("instrument")
+            if named is not None and (not isinstance(named, str) or named not in instruments):
+                raise ValueError(
+                    f"methods.{i}.parameters.instrument: {named!r} is not an instrument of "
+                    f"this treaty (instruments: {', '.join(sorted(instruments)) or 'none'})"
                 )
         for i, note in enumerate(self.notifications):
             for ref in note.applies_to:
@@ -1152,6 +1371,19 @@ class TreatySpec(_Frozen):
             if m.id == method_id:
                 return m
         raise self._missing("method", method_id, f"methods.{method_id}")
+
+    def instrument(self, instrument_id: str) -> InstrumentProfile:
+        """The instrument profile ``instrument_id``; :class:`SpecError` if absent."""
+        for instrument in self.instruments:
+            if instrument.id == instrument_id:
+                return instrument
+        raise self._missing("instrument", instrument_id, f"instruments.{instrument_id}")
+
+    def method_instrument(self, method_id: str) -> InstrumentProfile | None:
+        """The profile that method ``method_id`` names in its parameter ``instrument``,
+        or ``None`` when it names none; :class:`SpecError` if the method is absent."""
+        named = self.method(method_id).parameters.get("instrument")
+        return None if named is None else self.instrument(str(named))
 
     def methods_for(self, item_class: str) -> tuple[MethodSpec, ...]:
         """Methods that apply to ``item_class``.

@@ -41,6 +41,7 @@ from treatyverify.methods.gamma.calibration import EnergyCalibration
 from treatyverify.methods.gamma.peaks import MultipletFit, fit_multiplet
 from treatyverify.methods.gamma.spectrum import Spectrum
 from treatyverify.methods.nucdata.tables import line, nuclide
+from treatyverify.treaty.models import InstrumentProfile
 
 __all__ = [
     "OXIDE_LINES_KEV",
@@ -143,6 +144,7 @@ class GammaMeasurement:
     calibration: EnergyCalibration
     fwhm_noise_kev: float
     fwhm_fano_kev: float
+    instrument: InstrumentProfile | None = None  # the agreed detector (instrument.py)
 
     def __post_init__(self) -> None:
         for name in ("fwhm_noise_kev", "fwhm_fano_kev"):
