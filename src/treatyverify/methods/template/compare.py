@@ -16,6 +16,13 @@ each bin's term is divided by Williams' correction factor (see :func:`_deviance`
 p-value comes from the chi-square distribution with one degree of freedom per bin, or,
 on request, from a conditional Monte Carlo of the null hypothesis (binomial draws of
 each bin's split), which is exact for any count level.
+
+Before the comparison the candidate's energy scale is aligned to the template's
+(:mod:`treatyverify.methods.template.align`): an offset and a gain drift are fitted on the
+positions of the strong peaks, and both spectra are put on a common grid by a binomial
+split of each channel's counts, so the bins stay independent Poisson counts. The fitted
+drift costs its effective number of parameters in degrees of freedom. A drift beyond the
+accepted limits is not corrected: the item fails with the reason ``drift-beyond-limit``.
 """
 
 from __future__ import annotations
@@ -28,8 +35,16 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from treatyverify.errors import InputError
+from treatyverify.methods.template.align import (
+    MAX_GAIN_CHANGE,
+    MAX_OFFSET_CHANNELS,
+    Alignment,
+    align_counts,
+    fit_alignment,
+)
 
 __all__ = [
+    "DRIFT_BEYOND_LIMIT",
     "NORMALIZATIONS",
     "CountedSpectrum",
     "TemplateComparison",
@@ -56,9 +71,9 @@ class TemplateComparison:
     ----------
     statistic
         The deviance G over the merged bins, each bin's term divided by its Williams
-        correction factor.
+        correction factor (infinite when the comparison was not made).
     bins
-        Number of merged bins (degrees of freedom of the chi-square approximation).
+        Number of merged bins.
     p_value
         Probability of a statistic at least this large for an item of the template's type.
     false_alarm_probability
@@ -67,6 +82,13 @@ class TemplateComparison:
         True when ``p_value >= false_alarm_probability``.
     method
         ``"chi-square"`` or ``"monte-carlo"`` for how the p-value was obtained.
+    dof
+        Degrees of freedom of the chi-square: the bins, less one for the ``total``
+        normalization, less the alignment's effective number of fitted parameters.
+    alignment
+        The energy-scale correction applied to the candidate.
+    reason
+        Why the item failed without a comparison (:data:`DRIFT_BEYOND_LIMIT`), or ``""``.
     """
 
     statistic: float
@@ -75,6 +97,13 @@ class TemplateComparison:
     false_alarm_probability: float
     passed: bool
     method: str
+    dof: float = 0.0
+    alignment: Alignment | None = None
+    reason: str = ""
+
+
+DRIFT_BEYOND_LIMIT = "drift-beyond-limit"
+"""Reason of a failure whose fitted energy-scale drift exceeds the accepted limits."""
 
 
 def merge_bins(
@@ -136,13 +165,16 @@ def compare_spectra(
     channels: slice | None = None,
     monte_carlo: int = 0,
     rng: np.random.Generator | None = None,
+    max_offset_channels: float = MAX_OFFSET_CHANNELS,
+    max_gain_change: float = MAX_GAIN_CHANGE,
 ) -> TemplateComparison:
     """Test whether ``candidate`` and ``template`` come from the same emission rates.
 
     Parameters
     ----------
     template, candidate
-        Spectra of equal channel count, measured with the same detector and geometry.
+        Spectra of equal channel count, measured with the same detector and geometry;
+        whole counts when a drift correction is applied.
     false_alarm_probability
         The probability, set by the treaty, of failing a genuine item.
     normalization
@@ -157,18 +189,24 @@ def compare_spectra(
         the candidate's expected share ``p``, so that the chi-square approximation and
         Williams' correction hold even when one spectrum has far fewer counts.
     channels
-        The channel range compared (all by default).
+        The channel range compared (all by default), in channels of the common grid,
+        which are the template's moved by half the fitted drift.
     monte_carlo
         When positive, the number of conditional null draws used for the p-value
-        instead of the chi-square approximation.
+        instead of the chi-square approximation (conditional on the fitted alignment).
     rng
         Random generator for the Monte Carlo draws.
+    max_offset_channels, max_gain_change
+        Largest accepted drift of the candidate's energy scale: offset (channels) and
+        relative gain change (dimensionless); see
+        :mod:`~treatyverify.methods.template.align`. Both zero: no alignment.
 
     Raises
     ------
     InputError
         Different channel counts, a non-positive live time, negative or non-finite
-        counts, a threshold outside (0, 1), or fewer than two merged bins.
+        counts, counts that are not whole numbers when a drift is corrected, a threshold
+        outside (0, 1), negative drift limits, or fewer than two merged bins.
     """
     if not 0.0 < false_alarm_probability < 1.0:
         raise InputError(
@@ -195,6 +233,25 @@ def compare_spectra(
             f"unknown normalization {normalization!r} (use {' or '.join(NORMALIZATIONS)})",
             where="normalization",
         )
+    alignment = fit_alignment(
+        t_counts,
+        c_counts,
+        max_offset_channels=max_offset_channels,
+        max_gain_change=max_gain_change,
+    )
+    if not alignment.within_limits:
+        return TemplateComparison(
+            statistic=float("inf"),
+            bins=0,
+            p_value=0.0,
+            false_alarm_probability=false_alarm_probability,
+            passed=False,
+            method="none",
+            dof=0.0,
+            alignment=alignment,
+            reason=DRIFT_BEYOND_LIMIT,
+        )
+    t_counts, c_counts = align_counts(t_counts, c_counts, alignment)
     if channels is not None:
         t_counts, c_counts = t_counts[channels], c_counts[channels]
     if normalization == "total":
@@ -208,9 +265,16 @@ def compare_spectra(
         raise InputError("too few counts to compare: fewer than two merged bins", where="candidate")
     if normalization == "total":
         return _compare_shapes(
-            t_binned, c_binned, share, false_alarm_probability, monte_carlo=monte_carlo, rng=rng
+            t_binned,
+            c_binned,
+            share,
+            false_alarm_probability,
+            alignment,
+            monte_carlo=monte_carlo,
+            rng=rng,
         )
     statistic = _deviance(t_binned, c_binned, share)
+    dof = t_binned.size - alignment.parameters
     if monte_carlo > 0:
         generator = rng if rng is not None else np.random.default_rng()
         totals = (t_binned + c_binned).astype(np.int64)
@@ -223,7 +287,7 @@ def compare_spectra(
         p_value = (exceed + 1) / (monte_carlo + 1)
         method = "monte-carlo"
     else:
-        p_value = float(stats.chi2.sf(statistic, t_binned.size))
+        p_value = float(stats.chi2.sf(statistic, dof))
         method = "chi-square"
     return TemplateComparison(
         statistic=statistic,
@@ -232,6 +296,8 @@ def compare_spectra(
         false_alarm_probability=false_alarm_probability,
         passed=p_value >= false_alarm_probability,
         method=method,
+        dof=float(dof),
+        alignment=alignment,
     )
 
 
@@ -240,6 +306,7 @@ def _compare_shapes(
     c_binned: NDArray[np.float64],
     share: float,
     false_alarm_probability: float,
+    alignment: Alignment,
     *,
     monte_carlo: int,
     rng: np.random.Generator | None,
@@ -248,10 +315,10 @@ def _compare_shapes(
 
     The candidate's expected share of every bin is its share of all counts, so the
     deviance (each bin divided by its Williams factor at that share) has ``k - 1``
-    degrees of freedom.
+    degrees of freedom, less the alignment's fitted parameters.
     """
     statistic = _deviance(t_binned, c_binned, share)
-    dof = t_binned.size - 1
+    dof = t_binned.size - 1 - alignment.parameters
     if monte_carlo > 0:
         # Conditional on both row and column totals the candidate's counts are
         # multivariate hypergeometric; draw them and recompute the statistic.
@@ -275,4 +342,6 @@ def _compare_shapes(
         false_alarm_probability=false_alarm_probability,
         passed=p_value >= false_alarm_probability,
         method=method,
+        dof=float(dof),
+        alignment=alignment,
     )
