@@ -22,10 +22,23 @@ from treatyverify.cli.common import (
 from treatyverify.errors import InputError, TreatyVerifyError
 from treatyverify.methods.gamma.attributes import GammaMeasurement
 from treatyverify.methods.gamma.identify import identify_lines
+from treatyverify.methods.gamma.instrument import (
+    InstrumentProfile,
+    detector_label,
+    instrument_from_metadata,
+    resolve_instrument,
+)
 from treatyverify.methods.gamma.io import load_spectrum
-from treatyverify.methods.gamma.resolution import measurement_from_spectrum
+from treatyverify.methods.gamma.resolution import describe_detector, measurement_from_spectrum
+from treatyverify.methods.gamma.spectrum import Spectrum
 from treatyverify.report.spectrum_plots import spectrum_png
-from treatyverify.treaty import load_treaty
+from treatyverify.treaty import TreatySpec, load_treaty
+
+InstrumentOption = typer.Option(
+    None,
+    "--instrument",
+    help="Instrument profile: an id of the treaty's instruments, or a profile YAML file.",
+)
 
 app = App(help="Gamma spectra: show a file and the lines it holds.", no_args_is_help=True)
 
@@ -40,9 +53,15 @@ def show_command(
     min_significance: float = typer.Option(
         5.0, "--min-significance", help="Peak search threshold (standard deviations)."
     ),
+    instrument: str | None = InstrumentOption,
+    treaty: str | None = typer.Option(
+        None, "--treaty", "-t", help="Treaty whose instruments --instrument names."
+    ),
     as_json: bool = JsonOption,
 ) -> None:
-    """Summarize a spectrum file and list its peaks with the tabulated lines near each."""
+    """Summarize a spectrum file, its detector and resolution, and list its peaks."""
+    spec = load_treaty(treaty) if treaty is not None else None
+    profile = resolve_instrument(instrument, spec) if instrument is not None else None
     spectrum = load_spectrum(file, index)
     peaks = (
         identify_lines(spectrum, min_significance=min_significance) if spectrum.calibrated else []
@@ -63,6 +82,8 @@ def show_command(
             else None
         ),
     }
+    if spectrum.calibrated:
+        summary |= _detector(spectrum, profile or instrument_from_metadata(file))
     if as_json:
         emit_json(
             summary
@@ -124,6 +145,7 @@ def attributes_command(
         None, "--record", help="Append the releases to the ledger as this item's record."
     ),
     key: Path | None = typer.Option(None, "--key", "-k", help="Signing key for --record."),
+    instrument: str | None = InstrumentOption,
     ledger: str | None = LedgerOption,
     as_json: bool = JsonOption,
 ) -> None:
@@ -145,7 +167,8 @@ def attributes_command(
     if (fwhm_noise_kev is None) != (fwhm_fano_kev is None):
         raise InputError("give both resolution terms or neither", where="--fwhm-fano-kev")
     signer = read_key(key) if record is not None and key is not None else None
-    measurement = _measurement(file, fwhm_noise_kev, fwhm_fano_kev)
+    profile = _instrument(instrument, spec, gamma_methods, file)
+    measurement = _measurement(file, fwhm_noise_kev, fwhm_fano_kev, profile)
     data = SensitiveData({"gamma": measurement})
     barrier = InformationBarrier(spec, item_class, registry, method_ids=gamma_methods)
     releases = barrier.evaluate(data)
@@ -193,7 +216,10 @@ def attributes_command(
 
 
 def _measurement(
-    file: Path, fwhm_noise_kev: float | None, fwhm_fano_kev: float | None
+    file: Path,
+    fwhm_noise_kev: float | None,
+    fwhm_fano_kev: float | None,
+    instrument: InstrumentProfile | None = None,
 ) -> GammaMeasurement:
     """The spectrum of ``file`` with its calibration and resolution, or one clear error.
 
@@ -203,7 +229,10 @@ def _measurement(
     spectrum = load_spectrum(file)
     try:
         return measurement_from_spectrum(
-            spectrum, fwhm_noise_kev=fwhm_noise_kev, fwhm_fano_kev=fwhm_fano_kev
+            spectrum,
+            fwhm_noise_kev=fwhm_noise_kev,
+            fwhm_fano_kev=fwhm_fano_kev,
+            instrument=instrument,
         )
     except TreatyVerifyError as exc:
         where = exc.where or ""
@@ -217,3 +246,47 @@ def _measurement(
             "and --fwhm-fano-kev)",
             where=str(file),
         ) from None
+
+
+def _instrument(
+    option: str | None, spec: TreatySpec, method_ids: list[str], file: Path
+) -> InstrumentProfile | None:
+    """The profile of ``--instrument``, else the one the methods name, else the file's.
+
+    The treaty's gamma methods for the item class may name one instrument; naming
+    another with ``--instrument`` is an error. Without either, the detector the file's
+    metadata names, if SpecUtils knows it (its kind only).
+    """
+    named = {p.id: p for m in method_ids if (p := spec.method_instrument(m)) is not None}
+    if len(named) > 1:
+        raise InputError(
+            f"the gamma methods name different instruments ({', '.join(sorted(named))}); "
+            "one spectrum comes from one",
+            where=f"{spec.id}: methods",
+        )
+    agreed = next(iter(named.values()), None)
+    if option is None:
+        return agreed if agreed is not None else instrument_from_metadata(file)
+    chosen = resolve_instrument(option, spec)
+    if agreed is not None and chosen.id != agreed.id:
+        raise InputError(
+            f"the treaty's gamma methods name instrument {agreed.id!r}, not {chosen.id!r}",
+            where="--instrument",
+        )
+    return chosen
+
+
+def _detector(spectrum: Spectrum, profile: InstrumentProfile | None) -> dict[str, object]:
+    """The detector and resolution rows of ``gamma show``."""
+    report = describe_detector(spectrum, profile)
+    kind = detector_label(report.kind) if report.kind is not None else "unknown"
+    fwhm = report.fwhm_kev(662.0)
+    return {
+        "detector": f"{kind} ({report.basis})",
+        "resolution": (
+            f"FWHM^2 = {report.fwhm_noise_kev:.3f}^2 + {report.fwhm_fano_kev:.5f} E keV "
+            f"({report.resolution_source}; {fwhm:.2f} keV at 662 keV)"
+            if fwhm is not None
+            else f"none: {report.problem}"
+        ),
+    }
