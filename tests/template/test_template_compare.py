@@ -49,8 +49,30 @@ def test_deviance_matches_a_hand_computation() -> None:
     result = compare_spectra(template, candidate, false_alarm_probability=0.05, min_counts=1)
     assert result.statistic == pytest.approx(expected, rel=1e-12)
     assert result.bins == 2
-    # Chi-square survival with 2 degrees of freedom is exp(-G/2).
-    assert result.p_value == pytest.approx(math.exp(-expected / 2), rel=1e-9)
+    # The p-value: a chi-square scaled to the exact null mean and variance of the two
+    # corrected deviances (binomial splits of 40 and 20 counts), close to 2 degrees of
+    # freedom, whose survival would be exp(-G/2).
+    (m40, v40), (m20, v20) = exact_moments(40, 0.5), exact_moments(20, 0.5)
+    mean, variance = m40 + m20, v40 + v20
+    scale = variance / (2 * mean)
+    assert result.dof == pytest.approx(mean / scale, rel=1e-9)
+    assert result.p_value == pytest.approx(chi2_sf(expected / scale, mean / scale), rel=1e-9)
+    assert result.p_value == pytest.approx(math.exp(-expected / 2), rel=0.05)
+
+
+def exact_moments(n: int, p: float) -> tuple[float, float]:
+    """Mean and variance of one bin's Williams-corrected deviance, summed over k."""
+    q = 1 + (1 / p + 1 / (1 - p) - 1) / (6 * n)
+    first = second = 0.0
+    for k in range(n + 1):
+        weight = math.comb(n, k) * p**k * (1 - p) ** (n - k)
+        d = 2 * (
+            (k * math.log(k / (n * p)) if k else 0.0)
+            + ((n - k) * math.log((n - k) / (n * (1 - p))) if n - k else 0.0)
+        )
+        first += weight * d / q
+        second += weight * (d / q) ** 2
+    return first, second - first**2
 
 
 def test_live_times_enter_through_the_expected_split() -> None:
@@ -174,11 +196,16 @@ def test_shape_comparison_matches_a_hand_computed_contingency_table() -> None:
         template, candidate, false_alarm_probability=0.05, normalization="total", min_counts=1
     )
     assert result.statistic == pytest.approx(g / q, rel=1e-12)
-    # One degree of freedom fewer than bins: chi-square with 1 dof.
-    assert result.p_value == pytest.approx(float(chi2_sf(g / q, 1)), rel=1e-9)
+    # One degree of freedom fewer than bins: the exact moments of the two bins, less the
+    # mean 1 and variance 2 of the estimated share; close to a chi-square with 1 dof.
+    m, v = exact_moments(40, 0.5)
+    mean, variance = 2 * m - 1, 2 * v - 2
+    scale = variance / (2 * mean)
+    assert result.p_value == pytest.approx(chi2_sf(g / q / scale, mean / scale), rel=1e-9)
+    assert result.p_value == pytest.approx(float(chi2_sf(g / q, 1)), rel=0.05)
 
 
-def chi2_sf(value: float, dof: int) -> float:
+def chi2_sf(value: float, dof: float) -> float:
     from scipy import stats
 
     return float(stats.chi2.sf(value, dof))

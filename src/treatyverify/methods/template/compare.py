@@ -12,10 +12,11 @@ probability ``p = t_C / (t_C + t_T)``. The test statistic is the likelihood-rati
 which needs no model of the spectrum's shape (Cash, ApJ 228 (1979) 939; Baker and
 Cousins, NIM 221 (1984) 437, for the deviance of Poisson counts). Bins are merged
 until each spectrum is expected to hold at least ``min_counts`` counts in every bin;
-each bin's term is divided by Williams' correction factor (see :func:`_deviance`), and the
-p-value comes from the chi-square distribution with one degree of freedom per bin, or,
-on request, from a conditional Monte Carlo of the null hypothesis (binomial draws of
-each bin's split), which is exact for any count level.
+each bin's term is divided by Williams' correction factor (see :func:`_deviance`). The
+p-value comes from a chi-square scaled to the statistic's exact null mean and variance
+given the bin totals (:func:`_null_moments`, :func:`_p_value`), which is close to one
+degree of freedom per bin, or, on request, from a conditional Monte Carlo of the null
+hypothesis (binomial draws of each bin's split), which is exact for any count level.
 
 Before the comparison the candidate's energy scale is aligned to the template's
 (:mod:`treatyverify.methods.template.align`): an offset and a gain drift are fitted on the
@@ -83,8 +84,9 @@ class TemplateComparison:
     method
         ``"chi-square"`` or ``"monte-carlo"`` for how the p-value was obtained.
     dof
-        Degrees of freedom of the chi-square: the bins, less one for the ``total``
-        normalization, less the alignment's effective number of fitted parameters.
+        Degrees of freedom of the scaled chi-square (about the bins, less one for the
+        ``total`` normalization, less the alignment's effective number of fitted
+        parameters); with the Monte Carlo, the statistic's null mean.
     alignment
         The energy-scale correction applied to the candidate.
     reason
@@ -148,6 +150,76 @@ def _deviance(template: NDArray[np.float64], candidate: NDArray[np.float64], sha
         williams = 1.0 + (1.0 / share + 1.0 / (1.0 - share) - 1.0) / (6.0 * total)
     terms = np.where(total > 0, 2.0 * (c_term + t_term) / williams, 0.0)
     return float(np.sum(terms))
+
+
+EXACT_MOMENTS_BELOW = 100.0
+"""Bins whose smaller expected share (``n min(p, 1 - p)``, counts) is at most this get
+the exact mean and variance of their corrected deviance (:func:`_null_moments`); above
+it Williams' correction leaves a bias below 1e-5 per bin and the variance is 2."""
+
+
+def _bin_moments(totals: NDArray[np.float64], share: float) -> tuple[float, float]:
+    """Exact mean and variance, under the null hypothesis, of the Williams-corrected
+    deviance of bins of ``totals`` counts each, summed over the bins.
+
+    The candidate's count ``k`` of a bin of ``n`` is binomial ``(n, share)``; the moments
+    are sums over ``k`` within twelve standard deviations of ``n share`` (a tail of less
+    than 1e-30 is left out and the rest renormalised).
+    """
+    values, repeats = np.unique(totals, return_counts=True)
+    mean_n = values * share
+    spread = np.sqrt(values * share * (1.0 - share))
+    lo = np.maximum(np.floor(mean_n - 12.0 * spread - 5.0), 0.0)
+    hi = np.minimum(np.ceil(mean_n + 12.0 * spread + 5.0), values)
+    width = int(np.max(hi - lo)) + 1
+    k = lo[:, None] + np.arange(width)[None, :]
+    n = values[:, None]
+    inside = k <= hi[:, None]
+    k = np.where(inside, k, lo[:, None])
+    pmf = np.where(inside, stats.binom.pmf(k, n, share), 0.0)
+    pmf /= pmf.sum(axis=1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c_term = np.where(k > 0, k * np.log(k / (n * share)), 0.0)
+        t_term = np.where(n - k > 0, (n - k) * np.log((n - k) / (n * (1.0 - share))), 0.0)
+    williams = 1.0 + (1.0 / share + 1.0 / (1.0 - share) - 1.0) / (6.0 * n)
+    deviance = 2.0 * (c_term + t_term) / williams
+    first = np.sum(pmf * deviance, axis=1)
+    second = np.sum(pmf * deviance**2, axis=1)
+    return float(np.sum(repeats * first)), float(np.sum(repeats * (second - first**2)))
+
+
+def _null_moments(
+    template: NDArray[np.float64], candidate: NDArray[np.float64], share: float
+) -> tuple[float, float]:
+    """Mean and variance of the corrected deviance over all bins under the null.
+
+    Given each bin's total, the candidate's counts are independent binomials, so the
+    statistic's conditional moments are sums over bins. Williams' factor takes out the
+    ``1/n`` term of each bin's mean; what remains (0.2 % of a bin's mean at twenty counts,
+    a shift of a twentieth of a standard deviation over thousands of such bins, which
+    made the rejection rate 5.9 % at a nominal 5 % on the reference spectra) is taken out
+    by computing the low-count bins' moments exactly.
+    """
+    totals = np.round(template + candidate)
+    small = totals * min(share, 1.0 - share) <= EXACT_MOMENTS_BELOW
+    small &= totals > 0
+    large = int(np.sum(totals * min(share, 1.0 - share) > EXACT_MOMENTS_BELOW))
+    mean, variance = float(large), 2.0 * large
+    if np.any(small):
+        m, v = _bin_moments(totals[small], share)
+        mean, variance = mean + m, variance + v
+    return mean, variance
+
+
+def _p_value(statistic: float, mean: float, variance: float) -> tuple[float, float]:
+    """Upper tail of a scaled chi-square with the given mean and variance, and its
+    degrees of freedom (Satterthwaite, Biometrics Bulletin 2 (1946) 110: ``G ~ c
+    chi2(nu)`` with ``c nu = mean`` and ``2 c^2 nu = variance``)."""
+    if not (mean > 0.0 and variance > 0.0):
+        return (1.0 if statistic <= 0.0 else 0.0), 0.0
+    scale = variance / (2.0 * mean)
+    dof = mean / scale
+    return float(stats.chi2.sf(statistic / scale, dof)), float(dof)
 
 
 NORMALIZATIONS = ("live-time", "total")
@@ -274,7 +346,10 @@ def compare_spectra(
             rng=rng,
         )
     statistic = _deviance(t_binned, c_binned, share)
-    dof = t_binned.size - alignment.parameters
+    mean, variance = _null_moments(t_binned, c_binned, share)
+    # The fitted alignment takes about one degree of freedom per parameter.
+    mean -= alignment.parameters
+    variance -= 2.0 * alignment.parameters
     if monte_carlo > 0:
         generator = rng if rng is not None else np.random.default_rng()
         totals = (t_binned + c_binned).astype(np.int64)
@@ -286,8 +361,9 @@ def compare_spectra(
                 exceed += 1
         p_value = (exceed + 1) / (monte_carlo + 1)
         method = "monte-carlo"
+        dof = mean
     else:
-        p_value = float(stats.chi2.sf(statistic, dof))
+        p_value, dof = _p_value(statistic, mean, variance)
         method = "chi-square"
     return TemplateComparison(
         statistic=statistic,
@@ -318,7 +394,10 @@ def _compare_shapes(
     degrees of freedom, less the alignment's fitted parameters.
     """
     statistic = _deviance(t_binned, c_binned, share)
-    dof = t_binned.size - 1 - alignment.parameters
+    mean, variance = _null_moments(t_binned, c_binned, share)
+    # One degree of freedom for the estimated share, about one per alignment parameter.
+    mean -= 1.0 + alignment.parameters
+    variance -= 2.0 * (1.0 + alignment.parameters)
     if monte_carlo > 0:
         # Conditional on both row and column totals the candidate's counts are
         # multivariate hypergeometric; draw them and recompute the statistic.
@@ -332,8 +411,9 @@ def _compare_shapes(
                 exceed += 1
         p_value = (exceed + 1) / (monte_carlo + 1)
         method = "monte-carlo"
+        dof = mean
     else:
-        p_value = float(stats.chi2.sf(statistic, dof))
+        p_value, dof = _p_value(statistic, mean, variance)
         method = "chi-square"
     return TemplateComparison(
         statistic=statistic,
