@@ -66,10 +66,9 @@ from treatyverify.errors import InputError
 from treatyverify.methods.gamma.attributes import (
     GammaMeasurement,
     oxide_absence,
-    pu240_pu239_ratio,
-    pu_age,
     pu_presence,
 )
+from treatyverify.methods.gamma.isotopic_attributes import pu240_pu239_ratio, pu_age
 from treatyverify.methods.gamma.resolution import calibration_from_edges, measurement_from_spectrum
 from treatyverify.methods.gamma.simulate import HPGE_COAXIAL, simulate_item
 from treatyverify.methods.gamma.sources import activities_bq, preset
@@ -94,6 +93,12 @@ DISTANCE_CM = (30.0, 100.0)
 AGE_YEARS = (10.0, 30.0)
 
 DETECTOR = HPGE_COAXIAL
+_METHOD = load_treaty(TREATY).method("pu-isotopic-ratio")
+ISOTOPIC = {
+    name: _METHOD.number(name)
+    for name in ("confidence_level", "max_relative_uncertainty", "min_signature_sigma")
+}
+"""The decision settings of the treaty's isotopic attributes (the same for age)."""
 
 
 def detector_resolution_terms(
@@ -150,8 +155,14 @@ def _analyse(spectrum: Spectrum, max_ratio: float, measured: bool) -> dict[str, 
     else:
         measurement = given_measurement(spectrum)
     try:
-        result = pu240_pu239_ratio(measurement, max_ratio=max_ratio)
-        out.update(ratio=result.ratio, sigma=result.ratio_sigma, passed=result.passed)
+        result = pu240_pu239_ratio(measurement, max_ratio=max_ratio, **ISOTOPIC)
+        value = result.ratio
+        out.update(
+            ratio=None if value is None else value.value,
+            sigma=None if value is None else value.sigma,
+            passed=result.passed,
+            decision=result.verdict.decision.value,
+        )
     except InputError as exc:
         out.update(ratio=None, sigma=None, passed=None, error=str(exc)[:120])
     out["seconds"] = time.perf_counter() - start
@@ -409,8 +420,8 @@ def run_speed(spectra: int, seed: int) -> dict[str, Any]:
     def attributes(measurement: GammaMeasurement) -> tuple[bool, ...]:
         return (
             pu_presence(measurement, min_significance_sigma=presence_sigma).passed,
-            pu240_pu239_ratio(measurement, max_ratio=max_ratio).passed,
-            pu_age(measurement, min_age_years=min_age).passed,
+            pu240_pu239_ratio(measurement, max_ratio=max_ratio, **ISOTOPIC).passed,
+            pu_age(measurement, min_age_years=min_age, **ISOTOPIC).passed,
             oxide_absence(measurement, max_oxide_significance_sigma=max_oxide).passed,
         )
 

@@ -16,6 +16,7 @@ from treatyverify.barrier.sensitive import SensitiveData
 from treatyverify.errors import SpecError
 from treatyverify.methods.gamma.attributes import PU241_ALPHA_BRANCHING, GammaMeasurement
 from treatyverify.methods.gamma.calibration import EnergyCalibration
+from treatyverify.methods.gamma.simulate import HPGE_COAXIAL, simulate_item
 from treatyverify.methods.gamma.spectrum import Spectrum
 from treatyverify.methods.neutron.attribute import MultiplicityMeasurement
 from treatyverify.methods.neutron.point_model import predicted_rates
@@ -42,6 +43,19 @@ def gamma(activities: Mapping[str, float], seed: int) -> GammaMeasurement:
     return GammaMeasurement(
         Spectrum(counts=counts, live_time_s=1000.0, real_time_s=1000.0), CAL, 0.8, 0.0012
     )
+
+
+def simulated(kind: str, seed: int) -> GammaMeasurement:
+    """A 4 kg item of the simulator's preset ``kind``, 1800 s on its coaxial HPGe, with
+    the simulator's calibration and resolution: items the isotopic attributes, which
+    model self-attenuation and a germanium detector, should decide."""
+    spectrum = simulate_item(kind, mass_kg=4.0, live_time_s=1800.0, age_years=20.0, rng=seed)
+    det = HPGE_COAXIAL
+    cal = EnergyCalibration(
+        (det.offset_kev, det.gain_kev_per_channel), np.zeros((2, 2)), (0.0, float(det.n_channels))
+    )
+    fano = det.fwhm_b_kev + det.fwhm_c * 500.0
+    return GammaMeasurement(spectrum, cal, math.sqrt(det.fwhm_a_kev2), fano)
 
 
 def weapon_plutonium(a239: float = 1.0e8) -> dict[str, float]:
@@ -104,7 +118,7 @@ def test_catalog_covers_the_treaty_methods() -> None:
 
 def test_warhead_passes_every_attribute_and_releases_only_pass() -> None:
     data = SensitiveData(
-        {"gamma": gamma(weapon_plutonium(), 1), "neutron": neutron(4.0), "tag": "T"}
+        {"gamma": simulated("weapon-grade-pu", 1), "neutron": neutron(4.0), "tag": "T"}
     )
     releases = InformationBarrier(SPEC, "warhead-in-container", registry()).evaluate(data)
     assert [r.method_id for r in releases] == [
@@ -117,10 +131,9 @@ def test_warhead_passes_every_attribute_and_releases_only_pass() -> None:
 
 
 def test_fuel_grade_light_item_fails_ratio_and_mass() -> None:
-    acts = weapon_plutonium()
-    t239, t240 = nuclide("Pu-239").half_life_s.value, nuclide("Pu-240").half_life_s.value
-    acts["Pu-240"] = acts["Pu-239"] * 0.14 * t239 / t240
-    data = SensitiveData({"gamma": gamma(acts, 2), "neutron": neutron(0.3), "tag": "T"})
+    data = SensitiveData(
+        {"gamma": simulated("fuel-grade-pu", 2), "neutron": neutron(0.3), "tag": "T"}
+    )
     by_id = {
         r.method_id: r
         for r in InformationBarrier(SPEC, "warhead-in-container", registry()).evaluate(data)
@@ -131,13 +144,10 @@ def test_fuel_grade_light_item_fails_ratio_and_mass() -> None:
 
 
 def test_component_class_runs_templates_enrichment_and_symmetry() -> None:
-    t235, t238 = nuclide("U-235").half_life_s.value, nuclide("U-238").half_life_s.value
-    a238 = 1e5 * 0.07 / 0.93 * t235 / t238
-    heu = {"U-235": 1e5, "Pa-234m": a238, "U-238": a238}
     pu = weapon_plutonium(2e7)
     data = SensitiveData(
         {
-            "gamma": gamma(heu, 3),
+            "gamma": simulated("heu", 3),
             "template": gamma(pu, 4).spectrum,
             "candidate": gamma(pu, 5).spectrum,
             "template_gamma": gamma(pu, 4),

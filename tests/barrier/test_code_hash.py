@@ -66,10 +66,12 @@ def test_methods_with_different_physics_have_different_hashes() -> None:
 def test_the_hash_covers_the_physics_closure_and_its_data_not_the_catalog() -> None:
     gamma = names(GAMMA)
     assert {
-        "treatyverify.methods.gamma.attributes",
-        "treatyverify.methods.gamma.peaks",  # imported by attributes
+        "treatyverify.methods.gamma.isotopic_attributes",
+        "treatyverify.methods.gamma.isotopics",  # the fit, imported through item_isotopics
+        "treatyverify.methods.gamma.lineshape",  # imported by isotopics
         "treatyverify.methods.nucdata.tables",
         "treatyverify.methods.nucdata/gamma_lines.yaml",  # read by tables
+        "treatyverify.methods.nucdata/hpge_efficiency.yaml",  # read by releff
     } <= gamma
     assert "treatyverify.barrier.catalog" not in gamma
     assert not any(name.startswith("treatyverify.methods.neutron") for name in gamma)
@@ -82,11 +84,11 @@ def test_changing_a_physics_module_changes_the_hash_of_the_methods_using_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     before = hashes()
-    changed(monkeypatch, "peaks.py", lambda source: source + b"\n# a changed fit\n")
+    changed(monkeypatch, "lineshape.py", lambda source: source + b"\n# a changed peak\n")
     after = hashes()
     for name in before:
-        uses_peaks = "treatyverify.methods.gamma.peaks" in names(name)
-        assert (after[name] != before[name]) == uses_peaks, name
+        uses_it = "treatyverify.methods.gamma.lineshape" in names(name)
+        assert (after[name] != before[name]) == uses_it, name
     assert after[GAMMA] != before[GAMMA] and after[NEUTRON] == before[NEUTRON]
 
 

@@ -1,10 +1,12 @@
-"""Gamma attributes end to end on spectra of the package simulator.
+"""Isotopic attributes end to end on spectra of the package simulator.
 
-The simulator (:mod:`treatyverify.methods.gamma.simulate`) emits every tabulated line
-of each nuclide of a preset item, so these tests check that the isotopics fit models
-every line it sees: the Pu-240/Pu-239 atom ratio of the weapon-grade and fuel-grade
-presets, computed from their mass fractions, and the age since separation must come
-back within a few standard deviations. Spectra are seeded.
+The simulator (:mod:`treatyverify.methods.gamma.simulate`) is what the exercises
+measure, so the attributes must decide its items right: weapon-grade plutonium passes
+the ratio attribute, fuel-grade fails it, and the age comes back. It is not a test of
+accuracy: the simulator's detector (a polynomial in ln E) and its sphere are not the
+generic germanium detector and slab the analysis assumes, and the ratio comes back
+some 10 % low (docs/attributes.md, the validation against independent spectra is in
+``test_isotopic_attributes_reference.py``). Spectra are seeded.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ import math
 import numpy as np
 import pytest
 
-from treatyverify.methods.gamma.attributes import GammaMeasurement, pu240_pu239_ratio, pu_age
+from treatyverify.methods.decision import Decision
 from treatyverify.methods.gamma.calibration import EnergyCalibration
+from treatyverify.methods.gamma.isotopic_attributes import pu240_pu239_ratio, pu_age
+from treatyverify.methods.gamma.measurement import GammaMeasurement
 from treatyverify.methods.gamma.simulate import HPGE_COAXIAL, simulate_item
 from treatyverify.methods.gamma.sources import preset
 from treatyverify.methods.gamma.spectrum import Spectrum
@@ -42,36 +46,38 @@ def true_ratio(kind: str) -> float:
     return (f["Pu-240"] / 240.0) / (f["Pu-239"] / 239.0)
 
 
-@pytest.mark.parametrize("kind", ["weapon-grade-pu", "fuel-grade-pu"])
-@pytest.mark.parametrize("iron_cm", [0.0, 2.0])
-@pytest.mark.parametrize("live_time_s", [300.0, 1800.0])
-def test_ratio_recovered(kind: str, iron_cm: float, live_time_s: float) -> None:
+THRESHOLDS = {"confidence_level": 0.95, "max_relative_uncertainty": 0.5, "min_signature_sigma": 5}
+
+
+@pytest.mark.parametrize(("kind", "iron_cm"), [("weapon-grade-pu", 0.0), ("fuel-grade-pu", 2.0)])
+def test_ratio_comes_back_within_the_simulator_disagreement(kind: str, iron_cm: float) -> None:
     spectrum = simulate_item(
         kind,
         mass_kg=4.0,
-        live_time_s=live_time_s,
+        live_time_s=1800.0,
         shielding=[("Fe", iron_cm)] if iron_cm else [],
         age_years=20.0,
         rng=7,
     )
-    result = pu240_pu239_ratio(measurement(spectrum), max_ratio=0.1)
+    result = pu240_pu239_ratio(measurement(spectrum), max_ratio=0.1, **THRESHOLDS)
+    assert result.ratio is not None and result.pu239.seen
     truth = true_ratio(kind)
-    assert abs(result.ratio - truth) < 2.5 * result.ratio_sigma
-    assert abs(result.ratio / truth - 1.0) < 0.06
-    assert result.efficiency_chi2 < 3.0 * result.efficiency_ndof
+    assert abs(result.ratio.value / truth - 1.0) < 0.2
+    assert result.ratio.lower <= result.ratio.value <= result.ratio.upper
 
 
-@pytest.mark.parametrize("years", [5.0, 20.0])
-def test_age_recovered(years: float) -> None:
+def test_age_recovered() -> None:
     spectrum = simulate_item(
-        "weapon-grade-pu", mass_kg=4.0, live_time_s=1800.0, age_years=years, rng=11
+        "weapon-grade-pu", mass_kg=4.0, live_time_s=1800.0, age_years=20.0, rng=11
     )
-    result = pu_age(measurement(spectrum), min_age_years=1.0)
-    assert abs(result.age_years - years) < 3.0 * result.age_sigma_years
-    assert result.age_sigma_years < 0.1 * years
+    result = pu_age(measurement(spectrum), min_age_years=10.0, **THRESHOLDS)
+    assert result.age_years is not None
+    assert abs(result.age_years.value - 20.0) < 3.0 * result.age_years.sigma
+    assert result.verdict.decision is Decision.PASS
 
 
 def test_fuel_grade_fails_weapon_grade_passes() -> None:
-    for kind, passed in (("weapon-grade-pu", True), ("fuel-grade-pu", False)):
+    for kind, decision in (("weapon-grade-pu", Decision.PASS), ("fuel-grade-pu", Decision.FAIL)):
         spectrum = simulate_item(kind, mass_kg=4.0, live_time_s=1800.0, rng=3)
-        assert pu240_pu239_ratio(measurement(spectrum), max_ratio=0.1).passed is passed
+        result = pu240_pu239_ratio(measurement(spectrum), max_ratio=0.1, **THRESHOLDS)
+        assert result.verdict.decision is decision

@@ -18,7 +18,7 @@ DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "gamma"
 NEEDS_DATA = pytest.mark.skipif(
     not DATA.is_dir(), reason=f"real gamma spectra not present at {DATA} (see INVENTORY.md)"
 )
-FILES = sorted(p.name for p in DATA.iterdir()) if DATA.is_dir() else []
+FILES = sorted(p.name for p in DATA.iterdir() if p.is_file()) if DATA.is_dir() else []
 
 # Independent facts: INVENTORY.md for the first two; the others read from the files'
 # own headers (SPE $MEAS_TIM "live real") and checked against SpecUtils' reading.

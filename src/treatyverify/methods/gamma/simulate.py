@@ -40,6 +40,7 @@ import numpy.typing as npt
 from scipy import special
 
 from treatyverify.errors import InputError, UnknownNameError
+from treatyverify.methods.gamma.releff import IntrinsicTable, generic_curve
 from treatyverify.methods.gamma.sources import (
     Material,
     SourceLine,
@@ -189,6 +190,9 @@ class Detector:
         Reference energy of the efficiency and the peak-to-total curves, keV.
     efficiency_poly
         ``(c_1, c_2, ...)`` of ``ln(eps/eps_ref) = sum_i c_i x^i``, ``x = ln(E/E_ref)``.
+    efficiency_shape
+        A tabulated full-energy-peak efficiency shape (a detector response function's),
+        used instead of ``efficiency_poly`` when given: ``eps/eps_ref`` follows it.
     reference_distance_cm
         Source-detector distance of the efficiency curve, cm.
     peak_to_total_ref
@@ -211,6 +215,7 @@ class Detector:
     efficiency_ref: float
     efficiency_ref_kev: float
     efficiency_poly: tuple[float, ...]
+    efficiency_shape: IntrinsicTable | None = None
     reference_distance_cm: float
     peak_to_total_ref: float
     peak_to_total_index: float
@@ -272,10 +277,17 @@ class Detector:
             Source-detector distance, cm; ``None`` for the reference distance. Scaled by
             the inverse square law.
         """
-        x = np.log(np.asarray(energy_kev, dtype=np.float64) / self.efficiency_ref_kev)
-        log_rel = np.zeros_like(x)
-        for power, coeff in enumerate(self.efficiency_poly, start=1):
-            log_rel += coeff * x**power
+        e = np.asarray(energy_kev, dtype=np.float64)
+        if self.efficiency_shape is not None:
+            shape = self.efficiency_shape
+            log_rel = shape.log_efficiency(e) - shape.log_efficiency(
+                np.asarray(self.efficiency_ref_kev)
+            )
+        else:
+            x = np.log(e / self.efficiency_ref_kev)
+            log_rel = np.zeros_like(x)
+            for power, coeff in enumerate(self.efficiency_poly, start=1):
+                log_rel += coeff * x**power
         eff: FloatArray = self.efficiency_ref * np.exp(log_rel)
         if distance_cm is not None:
             if not (math.isfinite(distance_cm) and distance_cm > 0.0):
@@ -299,9 +311,12 @@ class Detector:
 #: Detectors": resolution specified at 122 keV and 1.33 MeV). Efficiency: 40 % relative
 #: efficiency means 0.40 x 1.2e-3 at 1332 keV for a point source at 25 cm, 1.2e-3 being the
 #: efficiency of a 3"x3" NaI(Tl) there (G. F. Knoll, *Radiation Detection and Measurement*,
-#: 4th ed., Wiley 2010, ch. 12); slope -0.9 in log-log above the maximum near 120 keV
-#: (illustrative shape). Peak-to-total 0.22 at 1332 keV (illustrative, of the order of
-#: coaxial detectors of this size). Dead time 10 us (illustrative).
+#: 4th ed., Wiley 2010, ch. 12); the energy dependence is that of the generic GADRAS
+#: "HPGe 40%" detector response function distributed with InterSpec (the ``hpge-40`` curve
+#: of ``nucdata/hpge_efficiency.yaml``): a real detector's turnover below 150 keV and
+#: fall-off above, where an earlier version used an illustrative quadratic in ln E that
+#: no germanium detector follows. Peak-to-total 0.22 at 1332 keV (illustrative, of the
+#: order of coaxial detectors of this size). Dead time 10 us (illustrative).
 HPGE_COAXIAL = Detector(
     name="HPGe coaxial 40%",
     n_channels=16384,
@@ -311,7 +326,8 @@ HPGE_COAXIAL = Detector(
     fwhm_c=1.0e-7,
     efficiency_ref=0.40 * 1.2e-3,
     efficiency_ref_kev=1332.492,
-    efficiency_poly=(-0.9, -0.187),
+    efficiency_poly=(),
+    efficiency_shape=generic_curve("hpge-40"),
     reference_distance_cm=25.0,
     peak_to_total_ref=0.22,
     peak_to_total_index=0.6,
