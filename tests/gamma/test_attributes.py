@@ -104,7 +104,9 @@ def pu_activities(
 
 def test_plutonium_presence_and_absence() -> None:
     rng = np.random.default_rng(1)
-    pu = build(pu_activities(0.06, a239=2e4), rng=rng)
+    # 129.3 keV (on Ac-228's 129.1 keV) and 375.1 keV (on Pa-233's 375.4 keV) never
+    # count, so three of the four weaker lines must stand out.
+    pu = build(pu_activities(0.06, a239=1e5), rng=rng)
     present = pu_presence(pu, min_significance_sigma=3.0)
     assert present.passed and present.significance_sigma > 10 and present.lines_seen >= 3
     blank = build({}, rng=rng)
@@ -114,12 +116,22 @@ def test_plutonium_presence_and_absence() -> None:
 
 
 def test_two_lines_are_not_a_plutonium_signature() -> None:
-    # Lines at Pu-239's 375.05 and 413.71 keV alone (Pa-233 sits beside both) do not
-    # make plutonium: the signature wants three of its six lines.
-    fake = build({}, rng=np.random.default_rng(9), extra_lines={375.054: 4e4, 413.713: 4e4})
+    # Strong lines at two of Pu-239's energies alone do not make plutonium: the
+    # signature wants three of its usable lines.
+    fake = build({}, rng=np.random.default_rng(9), extra_lines={345.014: 4e4, 413.713: 4e4})
     result = pu_presence(fake, min_significance_sigma=3.0)
     assert result.lines_seen == 2 and result.significance_sigma > 50
     assert not result.passed
+
+
+def test_a_line_on_an_interfering_line_does_not_count() -> None:
+    # 375.05 keV lies 0.35 keV from Pa-233's 375.40 keV: a peak there, however strong,
+    # is no evidence of Pu-239.
+    lines = {345.014: 4e4, 413.713: 4e4, 375.054: 4e4}
+    result = pu_presence(
+        build({}, rng=np.random.default_rng(9), extra_lines=lines), min_significance_sigma=3.0
+    )
+    assert result.lines_seen == 2 and not result.passed
 
 
 # ----------------------------------------------------------------------- age

@@ -56,11 +56,7 @@ import numpy as np
 import numpy.typing as npt
 
 from treatyverify.errors import InputError
-from treatyverify.methods.gamma.lineshape import (
-    PeakShape,
-    peak_columns,
-    peak_columns_derivatives,
-)
+from treatyverify.methods.gamma.lineshape import PeakShape, cumulative
 from treatyverify.methods.gamma.releff import EfficiencyModel
 
 __all__ = [
@@ -361,6 +357,37 @@ class _Problem:
                 present.append(name)
                 anchor_lines[name] = anchor.energy_kev
                 windows.append(window(anchor.energy_kev))
+                continue
+            # No clear line, or only a weak one (Cs-137 has only 661.66 keV, beside
+            # Am-241's 662.40 keV; U-235's 185.72 keV lies beside Ra-226's 186.21 keV):
+            # the nuclide is in when a line of it stronger than the clear one stands out
+            # beside the item's and the other nuclides' strong lines it overlaps, all
+            # fitted together.
+            weakest = anchor.probability if anchor is not None else 0.0
+            strongest_first = sorted(
+                (ln for ln in setup.interferences[name] if ln.probability > weakest),
+                key=lambda ln: ln.probability,
+                reverse=True,
+            )
+            neighbours = [
+                *item_lines,
+                *(
+                    ln
+                    for other, lines in setup.interferences.items()
+                    if other != name
+                    for ln in lines
+                    if ln.probability >= _STRONG
+                ),
+            ]
+            for ln in strongest_first:
+                if ln.probability < _STRONG or not e_lo <= ln.energy_kev <= e_hi:
+                    continue
+                partners = _partners(ln, neighbours, fwhm_kev)
+                if _seen(ln, edges_kev, counts, fwhm_kev, partners):
+                    present.append(name)
+                    anchor_lines[name] = ln.energy_kev
+                    windows.append(window(ln.energy_kev))
+                    break
 
         def _anchor_energy(name: str) -> tuple[str, float]:
             return name, anchor_lines[name]
@@ -456,6 +483,7 @@ class _Problem:
             *(f"bg{r}_{end}" for r in range(len(self.regions)) for end in ("lo", "hi")),
             *(f"p:{lines[k].nuclide}@{lines[k].energy_kev:g}" for k in self.data_lines),
         )
+        self._points()
         rows = self.counts.size
         self.bg_design = np.zeros((rows, n_bg))
         start = 0
@@ -465,55 +493,77 @@ class _Problem:
             self.bg_design[start : start + t.size, 2 * k + 1] = t
             start += t.size
 
+    def _points(self) -> None:
+        """Index arrays that evaluate every (region, line) column in one vectorised
+        call: the channel edges of each region, once per line that reaches it."""
+        edges, lines, first, rows, cols = [], [], [], [], []
+        n_points, row0 = 0, 0
+        for r in self.regions:
+            n = r.counts.size
+            for k in r.lines:
+                edges.append(r.edges_kev)
+                lines.append(np.full(n + 1, k, dtype=np.intp))
+                first.append(np.arange(n_points, n_points + n, dtype=np.intp))
+                rows.append(np.arange(row0, row0 + n, dtype=np.intp))
+                cols.append(np.full(n, k, dtype=np.intp))
+                n_points += n + 1
+            row0 += n
+        empty = np.zeros(0, dtype=np.intp)
+        self._pt_edge = np.concatenate(edges) if edges else np.zeros(0)
+        self._pt_line = np.concatenate(lines) if lines else empty
+        self._pt_first = np.concatenate(first) if first else empty
+        self._pt_row = np.concatenate(rows) if rows else empty
+        self._pt_col = np.concatenate(cols) if cols else empty
+
+    def _columns(self, shape: FloatArray, *, derivatives: bool) -> tuple[FloatArray, ...]:
+        """Per channel and line (flattened over the pairs): counts per unit area, and
+        with ``derivatives`` their derivatives by centroid, sigma, tail fraction, tail
+        length and step; plus the sigma of each line."""
+        offset, gain, w0, w1, eta, tail, step = (float(v) for v in shape)
+        e = self.energies
+        centroids = e + offset + gain * (e - _GAIN_PIVOT_KEV)
+        sigmas = np.sqrt(np.maximum(w0 + w1 * e, 1e-6)) / _FWHM_PER_SIGMA
+        line = self._pt_line
+        values = cumulative(
+            self._pt_edge - centroids[line],
+            sigmas[line],
+            PeakShape(eta, tail, step),
+            derivatives=derivatives,
+        )
+        lo, hi = self._pt_first, self._pt_first + 1
+        return (*(v[hi] - v[lo] for v in values), sigmas)
+
     @property
     def regions_kev(self) -> tuple[tuple[float, float], ...]:
         return tuple((float(r.edges_kev[0]), float(r.edges_kev[-1])) for r in self.regions)
 
     def shape_matrix(self, shape: FloatArray) -> FloatArray:
         """Counts per channel (rows) per unit area of each line (columns): peak + step."""
-        offset, gain, w0, w1, eta, tail, step = (float(v) for v in shape)
-        centroids = self.energies + offset + gain * (self.energies - _GAIN_PIVOT_KEV)
-        sigmas = np.sqrt(np.maximum(w0 + w1 * self.energies, 1e-6)) / _FWHM_PER_SIGMA
-        peak_shape = PeakShape(eta, tail, step)
+        counts, _ = self._columns(shape, derivatives=False)
         out = np.zeros((self.counts.size, self.energies.size))
-        start = 0
-        for r in self.regions:
-            if r.lines.size:
-                peaks, steps = peak_columns(
-                    r.edges_kev, centroids[r.lines], sigmas[r.lines], peak_shape
-                )
-                out[start : start + r.counts.size, r.lines] = peaks + steps
-            start += r.counts.size
+        out[self._pt_row, self._pt_col] = counts
         return out
 
     def shape_derivatives(self, shape: FloatArray, area: FloatArray) -> FloatArray:
         """``d mu / d shape`` (channels x :data:`SHAPE_NAMES`) for line areas ``area``,
         from the exact derivatives of the peak shape."""
-        offset, gain, w0, w1, eta, tail, step = (float(v) for v in shape)
+        _, d_c, d_sigma, d_eta, d_k, d_step, sigmas = self._columns(shape, derivatives=True)
         e = self.energies
-        centroids = e + offset + gain * (e - _GAIN_PIVOT_KEV)
-        variance = np.maximum(w0 + w1 * e, 1e-6)
-        sigmas = np.sqrt(variance) / _FWHM_PER_SIGMA
-        dsigma_dq = 1.0 / (2.0 * _FWHM_PER_SIGMA**2 * sigmas)  # d sigma / d (w0 + w1 E)
-        peak_shape = PeakShape(eta, tail, step)
+        col, row = self._pt_col, self._pt_row
+        a = area[col]
+        dsigma_dq = 1.0 / (2.0 * _FWHM_PER_SIGMA**2 * sigmas[col])  # per (w0 + w1 E)
+        per_pair = (
+            d_c * a,
+            d_c * a * (e[col] - _GAIN_PIVOT_KEV),
+            d_sigma * a * dsigma_dq,
+            d_sigma * a * dsigma_dq * e[col],
+            d_eta * a,
+            d_k * a,
+            d_step * a,
+        )
         out = np.zeros((self.counts.size, len(SHAPE_NAMES)))
-        start = 0
-        for r in self.regions:
-            if r.lines.size:
-                k = r.lines
-                _, dc, ds, de, dk, dst = peak_columns_derivatives(
-                    r.edges_kev, centroids[k], sigmas[k], peak_shape
-                )
-                a = area[k]
-                rows = slice(start, start + r.counts.size)
-                out[rows, 0] = dc @ a
-                out[rows, 1] = dc @ (a * (e[k] - _GAIN_PIVOT_KEV))
-                out[rows, 2] = ds @ (a * dsigma_dq[k])
-                out[rows, 3] = ds @ (a * dsigma_dq[k] * e[k])
-                out[rows, 4] = de @ a
-                out[rows, 5] = dk @ a
-                out[rows, 6] = dst @ a
-            start += r.counts.size
+        for j, values in enumerate(per_pair):
+            out[:, j] = np.bincount(row, weights=values, minlength=self.counts.size)
         return out
 
     def areas(self, theta: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -577,6 +627,8 @@ _ANCHOR_CLEARANCE_FWHM = 2.0
 _COINCIDENT_FWHM = 0.5
 _STRONG = 0.005  # an interfering line this probable can fake another nuclide's anchor
 _ANCHOR_MIN_SIGMA = 3.0
+_BESIDE_MIN_SIGMA = 5.0
+_BESIDE_SHAPE_FRACTION = 0.02  # of a neighbour's area that a Gaussian may misplace
 
 
 def _anchor(
@@ -600,22 +652,43 @@ def _anchor(
     return max(clear, key=lambda ln: ln.probability) if clear else None
 
 
+def _partners(
+    line: FitLine, lines: Sequence[FitLine], fwhm_kev: Callable[[float], float]
+) -> tuple[FitLine, ...]:
+    """The ``lines`` within :data:`_ANCHOR_CLEARANCE_FWHM` of ``line`` (one per energy)."""
+    reach = _ANCHOR_CLEARANCE_FWHM * fwhm_kev(line.energy_kev)
+    found: dict[float, FitLine] = {}
+    for ln in lines:
+        if abs(ln.energy_kev - line.energy_kev) <= reach and ln.energy_kev != line.energy_kev:
+            found.setdefault(round(ln.energy_kev, 2), ln)
+    return tuple(found.values())
+
+
 def _seen(
-    line: FitLine, edges_kev: FloatArray, counts: FloatArray, fwhm_kev: Callable[[float], float]
+    line: FitLine,
+    edges_kev: FloatArray,
+    counts: FloatArray,
+    fwhm_kev: Callable[[float], float],
+    beside: Sequence[FitLine] = (),
 ) -> bool:
-    """Whether ``line`` stands :data:`_ANCHOR_MIN_SIGMA` above a straight background: a
-    Gaussian of the measurement's width at the line's energy, its area and the
-    background fitted by least squares with Poisson weights."""
+    """Whether ``line`` stands out above a straight background: a Gaussian of the
+    measurement's width at the line's energy (and one at each of ``beside``, the item
+    lines it overlaps), areas and background fitted by least squares with Poisson
+    weights; seen at :data:`_ANCHOR_MIN_SIGMA`, or :data:`_BESIDE_MIN_SIGMA` beside item
+    lines, which the positions alone tell apart."""
     width = fwhm_kev(line.energy_kev)
-    lo = max(int(np.searchsorted(edges_kev, line.energy_kev - 3.0 * width)) - 1, 0)
-    hi = min(int(np.searchsorted(edges_kev, line.energy_kev + 3.0 * width)), counts.size)
+    energies = [line.energy_kev, *(ln.energy_kev for ln in beside)]
+    lo = max(int(np.searchsorted(edges_kev, min(energies) - 3.0 * width)) - 1, 0)
+    hi = min(int(np.searchsorted(edges_kev, max(energies) + 3.0 * width)), counts.size)
     if hi - lo < 6:
         return False
     sigma = width / _FWHM_PER_SIGMA
-    z = (edges_kev[lo : hi + 1] - line.energy_kev) / sigma
-    peak = np.diff(0.5 * (1.0 + np.vectorize(math.erf)(z / math.sqrt(2.0))))
+    columns = []
+    for energy in energies:
+        z = (edges_kev[lo : hi + 1] - energy) / sigma
+        columns.append(np.diff(0.5 * (1.0 + np.vectorize(math.erf)(z / math.sqrt(2.0)))))
     t = np.linspace(0.0, 1.0, hi - lo)
-    design = np.column_stack([peak, 1.0 - t, t])
+    design = np.column_stack([*columns, 1.0 - t, t])
     n = counts[lo:hi]
     w = 1.0 / np.maximum(n, 1.0)
     normal = design.T @ (design * w[:, None])
@@ -623,8 +696,14 @@ def _seen(
         cov = np.linalg.inv(normal)
     except np.linalg.LinAlgError:
         return False
-    area = float((cov @ (design.T @ (w * n)))[0])
-    return area > _ANCHOR_MIN_SIGMA * math.sqrt(max(float(cov[0, 0]), 0.0))
+    areas = cov @ (design.T @ (w * n))
+    variance = max(float(cov[0, 0]), 0.0)
+    if not beside:
+        return float(areas[0]) > _ANCHOR_MIN_SIGMA * math.sqrt(variance)
+    # Gaussians of fixed width only approximate the real peaks (tails, a calibration a
+    # fraction of a channel off): a part of each neighbour's area can land on the line.
+    shape_error = _BESIDE_SHAPE_FRACTION * float(np.sum(np.abs(areas[1 : len(energies)])))
+    return float(areas[0]) > _BESIDE_MIN_SIGMA * math.sqrt(variance + shape_error**2)
 
 
 def _merge(windows: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -726,7 +805,9 @@ def fit_isotopics(
     lo_h, hi_h = lo.copy(), hi.copy()
     for held in (prob.shape_slice, prob.data_slice):
         lo_h[held] = hi_h[held] = theta[held]
-    rough = _minimise(prob, theta, lo_h, hi_h, prior_mean, prior_sigma, fixed_shape=True)
+    rough = _minimise(
+        prob, theta, lo_h, hi_h, prior_mean, prior_sigma, fixed_shape=True, tolerance=1e-4
+    )
     first = _minimise(prob, rough[1].copy(), lo, hi, prior_mean, prior_sigma)
     # Profile in the item's areal density, the peak shape and the emission
     # probabilities held at the first fit's: the self-attenuation can leave the
@@ -772,12 +853,14 @@ def _minimise(
     prior_sigma: FloatArray,
     *,
     fixed_shape: bool = False,
+    tolerance: float = 1e-6,
 ) -> tuple[float, FloatArray, FloatArray, FloatArray, FloatArray]:
     """Levenberg-Marquardt Fisher scoring on deviance + prior penalty, bounds projected.
 
     With ``fixed_shape`` the peak shape is held (its bounds must pin it) and its
-    derivatives are never computed. Returns the objective, parameters, expected
-    counts, shape matrix and Jacobian.
+    derivatives are never computed. The fit stops when a step lowers the objective by
+    less than ``tolerance`` of it. Returns the objective, parameters, expected counts,
+    shape matrix and Jacobian.
     """
     zero_shape = np.zeros((prob.counts.size, len(SHAPE_NAMES))) if fixed_shape else None
     n = prob.counts
@@ -817,7 +900,7 @@ def _minimise(
         mu_t = np.maximum(prob.model(trial, g_t), 1e-9)
         value_t = objective(mu_t, trial)
         if value_t <= value:
-            done = value - value_t < 1e-6 * max(value, 1.0)
+            done = value - value_t < tolerance * max(value, 1.0)
             theta, mu, g, value = trial, mu_t, g_t, value_t
             lam = max(lam / 10.0, 1e-9)
             since_refresh += 1

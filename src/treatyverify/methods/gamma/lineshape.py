@@ -167,3 +167,36 @@ def peak_columns_derivatives(
         np.asarray(d_k, dtype=np.float64),
         np.asarray(d_step, dtype=np.float64),
     )
+
+
+def cumulative(
+    offsets_kev: FloatArray, sigmas_kev: FloatArray, shape: PeakShape, *, derivatives: bool
+) -> tuple[FloatArray, ...]:
+    """The peak's and the step's cumulative counts at points ``E - c`` (keV), per unit
+    area, and with ``derivatives`` their derivatives (as :func:`peak_columns_derivatives`
+    documents), all elementwise: differences between a channel's edges give the
+    channel's counts. Returns ``(counts,)`` or ``(counts, d_c, d_sigma, d_eta, d_k,
+    d_step)``."""
+    sigma = sigmas_kev
+    u = offsets_kev / sigma
+    eta, k, s = shape.tail_fraction, shape.tail_length_sigma, shape.step_per_kev
+    gauss = special.ndtr(u)
+    phi = np.exp(-0.5 * u * u) / _SQRT_2PI
+    anti = u * special.ndtr(-u) - phi
+    if eta > 0.0:
+        log_r = u / k + 0.5 / (k * k) + special.log_ndtr(-u - 1.0 / k)
+        r = np.exp(np.minimum(log_r, 0.0))
+    else:
+        r = np.zeros_like(u)
+    counts = gauss + eta * r + s * sigma * anti
+    if not derivatives:
+        return (np.asarray(counts, dtype=np.float64),)
+    dcdf_du = (1.0 - eta) * phi + eta * r / k
+    d_c = -dcdf_du / sigma + s * gauss
+    d_sigma = -dcdf_du * u / sigma - s * phi
+    d_eta = r
+    d_k = eta * (-r * (u / k**2 + 1.0 / k**3) + phi / k**2)
+    d_step = sigma * anti
+    return tuple(
+        np.asarray(a, dtype=np.float64) for a in (counts, d_c, d_sigma, d_eta, d_k, d_step)
+    )

@@ -3,27 +3,64 @@
 An isotopic attribute first asks whether the nuclide it measures is in the spectrum:
 the Pu-240/Pu-239 and age attributes need Pu-239, the enrichment attribute needs
 uranium. One peak is not enough: Ra-226 at 186.2 keV sits on U-235's 185.7 keV line,
-Ac-228 at 129.1 keV beside Pu-239's 129.3 keV. So each signature is a set of lines of
-the nuclide spread over energy, chosen clear of the common interfering lines, and the
-nuclide is *seen* when at least :attr:`Signature.min_lines` of them stand
-individually above :data:`LINE_MIN_SIGMA` *and* their summed area reaches the treaty's
-``min_signature_sigma``. Areas come from :func:`~treatyverify.methods.gamma.line_areas.line_areas`
-(Gaussians held at their energies and the measurement's resolution, Poisson fit).
+Ac-228 at 129.1 keV beside Pu-239's 129.3 keV, Pa-233 (Np-237's daughter) at 375.4 keV
+on Pu-239's 375.1 keV and at 340.5 and 415.8 keV beside its 345.0 and 413.7 keV. So
+each signature is a set of lines of the nuclide spread over energy, and each line is
+fitted together with the strong lines (:data:`NEIGHBOUR_MIN_PROBABILITY`) of the
+nuclides that interfere with its element
+(:func:`~treatyverify.methods.gamma.isotopic_lines.interference_lines`) that lie within
+:data:`NEIGHBOUR_REACH_FWHM`: Gaussians held at their energies and the measurement's
+resolution on a straight background, Poisson fit
+(:func:`~treatyverify.methods.gamma.line_areas.fit_fixed_lines`). A line with such a
+neighbour closer than :data:`COINCIDENT_FWHM` cannot be told from it and does not
+count; the others' uncertainty includes :data:`NEIGHBOUR_SHAPE_FRACTION` of the
+neighbours' areas, which fixed Gaussians may misplace. The nuclide is *seen* when at
+least :attr:`Signature.min_lines` of the usable lines stand individually above
+:data:`LINE_MIN_SIGMA` *and* their summed area reaches the treaty's
+``min_signature_sigma``.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
-from treatyverify.methods.gamma.line_areas import line_areas
+import numpy as np
+
+from treatyverify.methods.gamma.isotopic_lines import interference_lines
+from treatyverify.methods.gamma.line_areas import fit_fixed_lines
 from treatyverify.methods.gamma.measurement import GammaMeasurement
 
-__all__ = ["LINE_MIN_SIGMA", "SIGNATURES", "Signature", "SignatureResult", "signature"]
+__all__ = [
+    "COINCIDENT_FWHM",
+    "LINE_MIN_SIGMA",
+    "NEIGHBOUR_MIN_PROBABILITY",
+    "NEIGHBOUR_REACH_FWHM",
+    "NEIGHBOUR_SHAPE_FRACTION",
+    "SIGNATURES",
+    "Signature",
+    "SignatureResult",
+    "signature",
+]
 
 LINE_MIN_SIGMA = 3.0
 """A signature line counts as seen at this many standard deviations (the usual
 three-sigma criterion for a peak to be reported as present)."""
+
+NEIGHBOUR_MIN_PROBABILITY = 0.005
+"""Interfering lines emitted in at least this fraction of decays are fitted beside a
+signature line (weaker ones cannot fake a line of a nuclide as active as an item's)."""
+
+NEIGHBOUR_REACH_FWHM = 4.0
+"""Neighbours this many FWHM from a signature line share its fit."""
+
+COINCIDENT_FWHM = 0.5
+"""A neighbour closer than this many FWHM makes a signature line unusable."""
+
+NEIGHBOUR_SHAPE_FRACTION = 0.02
+"""Fraction of a neighbour's area that a fixed Gaussian may put on the signature line
+(tails, a calibration a fraction of a channel off)."""
 
 
 @dataclass(frozen=True)
@@ -32,12 +69,15 @@ class Signature:
 
     Attributes
     ----------
+    element
+        ``"U"`` or ``"Pu"``: whose interfering nuclides are fitted beside the lines.
     energies_kev
         Line energies (keV), DDEP via ``gamma_lines.yaml``.
     min_lines
         How many of them must be seen.
     """
 
+    element: str
     energies_kev: tuple[float, ...]
     min_lines: int
 
@@ -45,12 +85,13 @@ class Signature:
 SIGNATURES: dict[str, Signature] = {
     # 129.3, 203.5, 345.0, 375.1, 413.7 and 451.5 keV: the strongest Pu-239 lines above
     # its K X-rays, from 129 to 451 keV; any three.
-    "Pu-239": Signature((129.296, 203.550, 345.014, 375.054, 413.713, 451.481), 3),
+    # (129.3 and 375.1 keV lie on Ac-228's and Pa-233's lines and never count.)
+    "Pu-239": Signature("Pu", (129.296, 203.550, 345.014, 375.054, 413.713, 451.481), 3),
     # 143.8, 163.4 and 205.3 keV, leaving out 185.7 keV under Ra-226's 186.2 keV; two.
-    "U-235": Signature((143.767, 163.356, 205.316), 2),
+    "U-235": Signature("U", (143.767, 163.356, 205.316), 2),
     # Pa-234m, in equilibrium with U-238: 1001.0 and 766.4 keV (Pu-238 also has a
     # 766.4 keV line, so both are needed).
-    "U-238": Signature((766.361, 1001.026), 2),
+    "U-238": Signature("U", (766.361, 1001.026), 2),
 }
 """Signature lines per nuclide (keV)."""
 
@@ -64,7 +105,7 @@ class SignatureResult:
     seen
         The decision.
     lines_seen
-        How many signature lines stand above :data:`LINE_MIN_SIGMA`.
+        How many usable signature lines stand above :data:`LINE_MIN_SIGMA`.
     combined_sigma
         Summed net area of the signature lines over its standard deviation.
     """
@@ -91,16 +132,42 @@ def signature(measurement: GammaMeasurement, nuclide: str, *, min_sigma: float) 
     sig = SIGNATURES[nuclide]
     edges = measurement.calibration.edges(measurement.spectrum.n_channels)
     lo, hi = float(edges[0]), float(edges[-1])
-    inside = [
-        e
-        for e in sig.energies_kev
-        if lo + 4.0 * measurement.fwhm_kev(e) < e < hi - 4.0 * measurement.fwhm_kev(e)
-    ]
-    if len(inside) < sig.min_lines:
+    neighbours = _neighbours(sig.element)
+    areas: list[tuple[float, float]] = []
+    for energy in sig.energies_kev:
+        width = measurement.fwhm_kev(energy)
+        near = [
+            e
+            for e in neighbours
+            if abs(e - energy) <= NEIGHBOUR_REACH_FWHM * width
+            and lo + 4.0 * measurement.fwhm_kev(e) < e < hi - 4.0 * measurement.fwhm_kev(e)
+        ]
+        inside = lo + 4.0 * width < energy < hi - 4.0 * width
+        if not inside or any(abs(e - energy) < COINCIDENT_FWHM * width for e in near):
+            continue
+        fit = fit_fixed_lines(measurement, [energy, *near])
+        shape_error = NEIGHBOUR_SHAPE_FRACTION * float(np.sum(np.abs(fit.areas[1:])))
+        variance = max(float(fit.covariance[0, 0]), 0.0) + shape_error**2
+        areas.append((float(fit.areas[0]), math.sqrt(variance)))
+    if len(areas) < sig.min_lines:
         return SignatureResult(False, 0, 0.0)
-    areas = line_areas(measurement, inside)
-    seen = sum(1 for a in areas if a.significance_sigma >= LINE_MIN_SIGMA)
-    total = sum(a.area for a in areas)
-    sigma = math.sqrt(sum(a.area_sigma**2 for a in areas))
+    seen = sum(1 for area, sigma in areas if sigma > 0 and area >= LINE_MIN_SIGMA * sigma)
+    total = sum(area for area, _ in areas)
+    sigma = math.sqrt(sum(s**2 for _, s in areas))
     combined = total / sigma if sigma > 0 else 0.0
     return SignatureResult(seen >= sig.min_lines and combined >= min_sigma, seen, combined)
+
+
+@functools.cache
+def _neighbours(element: str) -> tuple[float, ...]:
+    """Energies (keV) of the strong lines of the nuclides interfering with ``element``."""
+    return tuple(
+        sorted(
+            {
+                round(ln.energy_kev, 3)
+                for lines in interference_lines(element).values()
+                for ln in lines
+                if ln.probability >= NEIGHBOUR_MIN_PROBABILITY
+            }
+        )
+    )
