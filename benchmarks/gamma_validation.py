@@ -95,8 +95,9 @@ def truth_enrichment(name: str) -> float | None:
 
 
 def plutonium_free(name: str) -> bool:
-    """Reference sources that hold no plutonium at all (Pu238 heat source aside)."""
-    return not name.startswith(("Pu239", "Pu238"))
+    """Reference sources that must pass no plutonium attribute: all but the weapon-grade
+    items (the Pu-238 heat source counts as no plutonium, as issue 16 asks)."""
+    return not name.startswith("Pu239")
 
 
 @dataclass

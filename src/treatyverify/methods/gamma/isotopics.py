@@ -19,9 +19,14 @@ background in each region ``r``. What ties the areas ``A_k``:
 - a line of an interfering nuclide (natural background, a source mixed in) has
   ``A_k = L_m p_k eps_0(E_k)``, one level ``L_m >= 0`` per nuclide and the tabulated
   detector shape ``eps_0`` alone (no tilt, no item or absorber term: such photons come
-  from elsewhere, and must not bend the item's curve); each such nuclide also gets a
-  region around its strongest line, so that its level is fixed where it does not
-  overlap the item's lines;
+  from elsewhere, and must not bend the item's curve). Such a nuclide enters only
+  when the counts show it: its strongest line clear of the others (its *anchor*)
+  stands three standard deviations above a straight background, or, when it has no
+  clear line or only a weaker one, a stronger line of it stands five standard
+  deviations out beside the lines it overlaps, all fitted together with a 2 %
+  allowance of their areas for peak-shape error. The region around that line fixes
+  its level. Its lines that sit on a tied item line (within half a FWHM) share the
+  level; its other lines are nuisance peaks;
 - a line whose emission probability is poorly known (no stated uncertainty, or one
   above :data:`MAX_TIED_RELATIVE_UNCERTAINTY`) is a nuisance peak with a free area
   ``>= 0`` at its known energy: it is in the model, but it does not pull the curve.
@@ -39,11 +44,13 @@ stated uncertainty: the nuclear data are measurements too, and a line of a milli
 counts must not force the curve beyond the precision of its emission probability.
 
 The deviance plus the priors' penalty is minimised by Fisher scoring with
-Levenberg-Marquardt damping, from several starting thicknesses of the item (the
-self-attenuation has more than one local minimum). Bounds are kept by projection, and
-a parameter at its bound is held fixed in the covariance. The covariance of the free
-parameters is the inverse Fisher matrix multiplied by the dispersion
-``max(1, chi2 / ndof)`` (Pearson's chi-square of the fit).
+Levenberg-Marquardt damping, first with the peak shape and the emission probabilities
+held, then with everything free. Bounds are kept by projection, and a parameter at
+its bound is held fixed in the covariance. The fit is then redone at each areal
+density of :data:`X_ITEM_SCAN_G_CM2` (a profile): the self-attenuation can leave the
+likelihood flat or with two minima, which the local covariance does not see. The
+covariance of the free parameters is the inverse Fisher matrix multiplied by the
+dispersion ``max(1, chi2 / ndof)`` (Pearson's chi-square of the fit).
 """
 
 from __future__ import annotations
@@ -121,6 +128,10 @@ _X_ITEM_FIRST_G_CM2 = 5.0
 X_ITEM_SCAN_G_CM2: tuple[float, ...] = (0.5, 2.0, 6.0, 15.0, 40.0, 120.0)
 """Areal densities of the item (g/cm^2) at which the likelihood is profiled: from a thin
 foil to a slab opaque at every fitted energy."""
+_PROFILE_STOP = 50.0
+"""The profile goes no further in a direction once the objective has risen this much
+above the best fit's (about seven standard deviations): the point is excluded by far,
+and a second minimum beyond such a barrier is not looked for."""
 
 
 @dataclass(frozen=True)
@@ -829,7 +840,10 @@ def fit_isotopics(
             found = _minimise(prob, start, lo_x, hi_x, prior_mean, prior_sigma, fixed_shape=True)
             scan_at[x_item] = (found[0], found[1])
             previous = found[1]
-    scan = [scan_at[x] for x in X_ITEM_SCAN_G_CM2]
+            if found[0] > first[0] + _PROFILE_STOP:
+                break  # excluded by far: thicker (or thinner) still is not scanned
+    scanned = [x for x in X_ITEM_SCAN_G_CM2 if x in scan_at]
+    scan = [scan_at[x] for x in scanned]
     lowest = min(range(len(scan)), key=lambda k: scan[k][0])
     best = first
     if scan[lowest][0] < first[0]:
@@ -838,8 +852,7 @@ def fit_isotopics(
             best = polished
     _, theta, mu, g, jac = best
     profile = tuple(
-        ProfilePoint(X_ITEM_SCAN_G_CM2[k], value - best[0], values)
-        for k, (value, values) in enumerate(scan)
+        ProfilePoint(scanned[k], value - best[0], values) for k, (value, values) in enumerate(scan)
     )
     return _result(prob, theta, mu, g, jac, lo, hi, prior_sigma, profile)
 

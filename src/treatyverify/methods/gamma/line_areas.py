@@ -93,16 +93,25 @@ class FixedLineFit:
     dispersion: float
 
 
-def fit_fixed_lines(measurement: GammaMeasurement, energies: Sequence[float]) -> FixedLineFit:
+def fit_fixed_lines(
+    measurement: GammaMeasurement,
+    energies: Sequence[float],
+    region_kev: tuple[float, float] | None = None,
+) -> FixedLineFit:
     """Fit lines at their known energies with the known resolution, in one region.
 
     The model ``mu = sum_k A_k g_k + linear background`` is linear in its parameters
     and is fitted by Poisson maximum likelihood with iteratively reweighted least
-    squares (weights ``1 / mu``); the covariance is ``(X^T diag(1/mu) X)^-1``.
+    squares (weights ``1 / mu``); the covariance is ``(X^T diag(1/mu) X)^-1``. The
+    region spans the lines plus three FWHM each side, or ``region_kev`` (keV) when
+    given (a line outside it then counts with the part of its peak inside).
     """
     chosen = [float(e) for e in energies]
     cal = measurement.calibration
-    lo, hi = measurement.region(chosen)
+    lo, hi = measurement.region(chosen if region_kev is None else list(region_kev))
+    if region_kev is not None:
+        lo = max(math.floor(float(cal.channel(region_kev[0]))), 0)
+        hi = min(math.ceil(float(cal.channel(region_kev[1]))), measurement.spectrum.n_channels)
     n = measurement.spectrum.counts[lo:hi]
     edges = cal.energy(np.arange(lo, hi + 1, dtype=np.float64))
     columns = []
