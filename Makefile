@@ -59,6 +59,8 @@ bench: install-test
 	$(BIN)/python benchmarks/ledger_rates.py
 
 bench-gamma: install-test
+	$(BIN)/python benchmarks/gamma_validation.py --simulator --out results/gamma_validation.json
+	$(BIN)/python benchmarks/gamma_resolution.py --out results/gamma_resolution.json
 	$(BIN)/python benchmarks/gamma_attributes.py --out results/gamma_attributes.json
 	$(BIN)/python benchmarks/template_hoaxes.py --out results/template_hoaxes.json
 	$(BIN)/python benchmarks/gamma_threshold.py --out results/gamma_threshold.json

@@ -128,10 +128,6 @@ _X_ITEM_FIRST_G_CM2 = 5.0
 X_ITEM_SCAN_G_CM2: tuple[float, ...] = (0.5, 2.0, 6.0, 15.0, 40.0, 120.0)
 """Areal densities of the item (g/cm^2) at which the likelihood is profiled: from a thin
 foil to a slab opaque at every fitted energy."""
-_PROFILE_STOP = 50.0
-"""The profile goes no further in a direction once the objective has risen this much
-above the best fit's (about seven standard deviations): the point is excluded by far,
-and a second minimum beyond such a barrier is not looked for."""
 
 
 @dataclass(frozen=True)
@@ -840,9 +836,9 @@ def fit_isotopics(
             found = _minimise(prob, start, lo_x, hi_x, prior_mean, prior_sigma, fixed_shape=True)
             scan_at[x_item] = (found[0], found[1])
             previous = found[1]
-            if found[0] > first[0] + _PROFILE_STOP:
-                break  # excluded by far: thicker (or thinner) still is not scanned
-    scanned = [x for x in X_ITEM_SCAN_G_CM2 if x in scan_at]
+    # Every point is fitted: on Pu239_Shielded a thin-item minimum (0.4 g/cm^2) and a
+    # thick one (120 g/cm^2), 48 lower, lie either side of a barrier of 180.
+    scanned = list(X_ITEM_SCAN_G_CM2)
     scan = [scan_at[x] for x in scanned]
     lowest = min(range(len(scan)), key=lambda k: scan[k][0])
     best = first
