@@ -58,9 +58,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
+from scipy import sparse
 
 from treatyverify.errors import InputError
 from treatyverify.methods.gamma.lineshape import PeakShape, cumulative
@@ -80,6 +82,9 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
+ShapeMatrix: TypeAlias = Any
+"""Counts per channel per unit line area, channels x lines: a ``scipy.sparse.csc_array``
+(SciPy carries no type information for mypy here)."""
 
 _FWHM_PER_SIGMA = 2.0 * math.sqrt(2.0 * math.log(2.0))
 
@@ -483,6 +488,8 @@ class _Problem:
         # beyond the precision of its own emission probability.
         self.data_lines = np.flatnonzero(self.relative_sigmas > 0).astype(np.intp)
         self.data_slice = slice(self.bg_slice.stop, self.bg_slice.stop + self.data_lines.size)
+        self._data_index = np.full(len(lines), -1, dtype=np.intp)
+        self._data_index[self.data_lines] = np.arange(self.data_lines.size)
         self.names = (
             *self.level_names,
             *setup.efficiency.names,
@@ -521,6 +528,13 @@ class _Problem:
         self._pt_first = np.concatenate(first) if first else empty
         self._pt_row = np.concatenate(rows) if rows else empty
         self._pt_col = np.concatenate(cols) if cols else empty
+        # The pairs in column-major order, for the sparse shape matrix.
+        self._pt_order = np.lexsort((self._pt_row, self._pt_col))
+        self._pt_indptr = np.concatenate(
+            ([0], np.cumsum(np.bincount(self._pt_col, minlength=len(self.energies))))
+        )
+        self._sorted_row = self._pt_row[self._pt_order]
+        self._sorted_col = self._pt_col[self._pt_order]
 
     def _columns(self, shape: FloatArray, *, derivatives: bool) -> tuple[FloatArray, ...]:
         """Per channel and line (flattened over the pairs): counts per unit area, and
@@ -544,12 +558,14 @@ class _Problem:
     def regions_kev(self) -> tuple[tuple[float, float], ...]:
         return tuple((float(r.edges_kev[0]), float(r.edges_kev[-1])) for r in self.regions)
 
-    def shape_matrix(self, shape: FloatArray) -> FloatArray:
-        """Counts per channel (rows) per unit area of each line (columns): peak + step."""
+    def shape_matrix(self, shape: FloatArray) -> ShapeMatrix:
+        """Counts per channel (rows) per unit area of each line (columns): peak + step,
+        sparse (a line reaches only the channels of its region)."""
         counts, _ = self._columns(shape, derivatives=False)
-        out = np.zeros((self.counts.size, self.energies.size))
-        out[self._pt_row, self._pt_col] = counts
-        return out
+        return sparse.csc_array(
+            (counts[self._pt_order], self._sorted_row, self._pt_indptr),
+            shape=(self.counts.size, self.energies.size),
+        )
 
     def shape_derivatives(self, shape: FloatArray, area: FloatArray) -> FloatArray:
         """``d mu / d shape`` (channels x :data:`SHAPE_NAMES`) for line areas ``area``,
@@ -604,30 +620,53 @@ class _Problem:
                 moved[k] = theta[k] * float(np.sum(unit_before[own])) / after
         return moved
 
-    def model(self, theta: FloatArray, g: FloatArray) -> FloatArray:
+    def model(self, theta: FloatArray, g: ShapeMatrix) -> FloatArray:
         """Expected counts per fitted channel for the shape matrix ``g``."""
         area, _, _ = self.areas(theta)
         return np.asarray(g @ area + self.bg_design @ theta[self.bg_slice], dtype=np.float64)
 
     def jacobian(
-        self, theta: FloatArray, g: FloatArray, shape_columns: FloatArray | None
+        self,
+        theta: FloatArray,
+        g: ShapeMatrix,
+        shape_columns: FloatArray | None,
+        *,
+        data_columns: bool = True,
     ) -> tuple[FloatArray, FloatArray]:
         """``d mu / d theta`` and the shape columns used, all exact; the shape columns
-        are reused from ``shape_columns`` when given."""
+        are reused from ``shape_columns`` when given, and the emission-probability
+        columns left at zero unless ``data_columns``."""
         area, darea_eff, unit = self.areas(theta)
         jac = np.zeros((self.counts.size, theta.size))
-        level_cols = np.zeros((self.energies.size, self.n_levels))
-        level_cols[np.arange(self.energies.size), self.member] = unit
-        jac[:, : self.n_levels] = g @ level_cols
+        jac[:, : self.n_levels] = self.level_columns(g, unit)
         jac[:, self.eff_slice] = g @ darea_eff
         if shape_columns is None:
             shape_columns = self.shape_derivatives(theta[self.shape_slice], area)
         jac[:, self.shape_slice] = shape_columns
         jac[:, self.bg_slice] = self.bg_design
-        if self.data_lines.size:
+        if data_columns and self.data_lines.size:
             k = self.data_lines
-            jac[:, self.data_slice] = g[:, k] * (area[k] / (1.0 + theta[self.data_slice]))
+            per_line = np.zeros(self.energies.size)
+            per_line[k] = area[k] / (1.0 + theta[self.data_slice])
+            jac[:, self.data_slice] = self._grouped(g, per_line, self._data_index, k.size)
         return jac, shape_columns
+
+    def level_columns(self, g: ShapeMatrix, unit: FloatArray) -> FloatArray:
+        """``d mu / d level`` (channels x levels) for the area per unit level ``unit``."""
+        return self._grouped(g, unit, self.member, self.n_levels)
+
+    def _grouped(
+        self, g: ShapeMatrix, weight: FloatArray, group: IntArray, n_groups: int
+    ) -> FloatArray:
+        """``sum_l g[:, l] * weight[l]`` over the lines ``l`` of each group (channels x
+        groups); lines of group -1 are left out."""
+        rows, cols = self._sorted_row, self._sorted_col
+        keep = group[cols] >= 0
+        flat = rows[keep] * n_groups + group[cols[keep]]
+        values = np.bincount(
+            flat, weights=g.data[keep] * weight[cols[keep]], minlength=self.counts.size * n_groups
+        )
+        return np.asarray(values, dtype=np.float64).reshape(self.counts.size, n_groups)
 
 
 _ANCHOR_CLEARANCE_FWHM = 2.0
@@ -863,7 +902,7 @@ def _minimise(
     *,
     fixed_shape: bool = False,
     tolerance: float = 1e-6,
-) -> tuple[float, FloatArray, FloatArray, FloatArray, FloatArray]:
+) -> tuple[float, FloatArray, FloatArray, ShapeMatrix, FloatArray]:
     """Levenberg-Marquardt Fisher scoring on deviance + prior penalty, bounds projected.
 
     With ``fixed_shape`` the peak shape is held (its bounds must pin it) and its
@@ -884,14 +923,15 @@ def _minimise(
     g = prob.shape_matrix(theta[prob.shape_slice])
     mu = np.maximum(prob.model(theta, g), 1e-9)
     value = objective(mu, theta)
-    jac, shape_cols = prob.jacobian(theta, g, zero_shape)
     movable = lo < hi  # parameters pinned by their bounds take no part in the steps
+    with_data = bool(np.any(movable[prob.data_slice]))
+    jac, shape_cols = prob.jacobian(theta, g, zero_shape, data_columns=with_data)
     lam = 1e-3
     since_refresh = 0
     for _ in range(_MAX_ITERATIONS):
-        jm = jac[:, movable]
-        grad = jm.T @ (n / mu - 1.0) - (weight * (theta - prior_mean))[movable]
-        scaled = jm / np.sqrt(mu)[:, None]
+        root = np.sqrt(mu)
+        scaled = jac[:, movable] / root[:, None]
+        grad = scaled.T @ ((n - mu) / root) - (weight * (theta - prior_mean))[movable]
         fisher = scaled.T @ scaled + np.diag(weight[movable])
         t_m, lo_m, hi_m = theta[movable], lo[movable], hi[movable]
         free = ~(((t_m <= lo_m) & (grad < 0)) | ((t_m >= hi_m) & (grad > 0)))
@@ -914,14 +954,16 @@ def _minimise(
             lam = max(lam / 10.0, 1e-9)
             since_refresh += 1
             refresh = (since_refresh >= _SHAPE_REFRESH or done) and zero_shape is None
-            jac, shape_cols = prob.jacobian(theta, g, None if refresh else shape_cols)
+            jac, shape_cols = prob.jacobian(
+                theta, g, None if refresh else shape_cols, data_columns=with_data
+            )
             if refresh:
                 since_refresh = 0
             if done:
                 break
         elif since_refresh and zero_shape is None:
             # A stale shape derivative may be why the step failed: refresh it first.
-            jac, shape_cols = prob.jacobian(theta, g, None)
+            jac, shape_cols = prob.jacobian(theta, g, None, data_columns=with_data)
             since_refresh = 0
         else:
             lam *= 10.0
@@ -968,9 +1010,7 @@ def _start(prob: _Problem, a2: float, c: float) -> FloatArray:
     g = prob.shape_matrix(theta[prob.shape_slice])
     theta[: prob.n_levels] = 1.0
     _, _, unit = prob.areas(theta)
-    level_cols = np.zeros((prob.energies.size, prob.n_levels))
-    level_cols[np.arange(prob.energies.size), prob.member] = unit
-    design = np.hstack([g @ level_cols, prob.bg_design])
+    design = np.hstack([prob.level_columns(g, unit), prob.bg_design])
     n = prob.counts
     mu = np.maximum(n, 1.0)
     linear = np.zeros(design.shape[1])
@@ -992,7 +1032,7 @@ def _result(
     prob: _Problem,
     theta: FloatArray,
     mu: FloatArray,
-    g: FloatArray,
+    g: ShapeMatrix,
     jac: FloatArray,
     lo: FloatArray,
     hi: FloatArray,
