@@ -24,7 +24,11 @@ import yaml
 from treatyverify.compliance.findings import submit_finding, submit_report
 from treatyverify.compliance.limits import evaluate_limits
 from treatyverify.errors import InputError
-from treatyverify.exchange.declarations import Declaration, latest_declarations, submit_declaration
+from treatyverify.exchange.declarations import (
+    Declaration,
+    declarations_in_effect,
+    submit_declaration,
+)
 from treatyverify.exchange.inspections import (
     InspectionReport,
     compare_with_declaration,
@@ -206,7 +210,9 @@ def run_demo(out: Path, *, say: Callable[[str], None] = lambda _line: None) -> D
         say(f"notification {notice.code} by {record.party} (record {record.seq})")
 
         inspected, inspecting = scenario["inspected_party"], scenario["inspecting_party"]
-        latest = latest_declarations(ledger.records(kinds=["declaration"]))
+        latest = declarations_in_effect(
+            ledger.records(kinds=["declaration"]), clock.now.date(), spec
+        ).effective
         sites = latest[inspected][1].sites()
         draw = _draw_site(ledger, keys, keys[inspecting], clock, "type-one-1", sites)
         site = draw.body["selected"][0]

@@ -308,9 +308,58 @@ def test_import_out_of_order_writes_nothing(workspace: Path) -> None:
     ok("record", "verify", "--ledger", str(copy), "--keys", str(keys))
 
 
+def test_evaluate_is_not_fooled_by_a_declaration_dated_ahead(workspace: Path) -> None:
+    keys, ledger = workspace / "keys", workspace / "ledger.sqlite"
+    ahead = declaration("us-ahead", warheads_deployed_icbm=1500)
+    ahead["as_of"] = "2099-01-01"
+    over = declaration("us-over", warheads_deployed_icbm=2000)
+    for name, body in (("ahead", ahead), ("over", over)):
+        path = workspace / f"{name}.json"
+        path.write_text(json.dumps(body))
+        ok("record", "declare", str(path), "--key", str(keys / "us.key"), "--ledger", str(ledger))
+    findings = json.loads(ok("record", "evaluate", "--ledger", str(ledger), "--json"))
+    warheads = next(f for f in findings if f["rule"] == "limit:warheads")
+    assert warheads["values"]["declared"] == 2000 and warheads["compliant"] is False
+    text = ok("record", "evaluate", "--ledger", str(ledger))
+    assert "2099-01-01, after" in text and "not yet in effect" in " ".join(text.split())
+    code, _out, err = run("record", "evaluate", "--on", "March 2022", "--ledger", str(ledger))
+    assert code == 2 and "--on" in err
+
+
+def test_verify_fails_closed_on_keys_it_cannot_pin(workspace: Path) -> None:
+    ledger = workspace / "ledger.sqlite"
+    empty = workspace / "empty"
+    empty.mkdir()
+    partial = workspace / "partial"
+    partial.mkdir()
+    shutil.copy(workspace / "keys" / "us.pub", partial / "us.pub")
+    for keys, says in (
+        (workspace / "missing", "does not exist"),
+        (empty, "no public key"),
+        (workspace / "keys" / "us.pub", "is not a folder"),
+        (partial, "pins no key for party"),
+    ):
+        code, out, err = run("record", "verify", "--ledger", str(ledger), "--keys", str(keys))
+        assert code == 2, (keys, out)
+        assert says in err and "ledger verifies" not in out
+        assert len(err.strip().splitlines()) == 1
+
+
+def test_prove_exits_by_its_result(workspace: Path) -> None:
+    ledger = workspace / "ledger.sqlite"
+    assert "verified" in ok("record", "prove", "0", "--ledger", str(ledger))
+    for args, says in (
+        (("0", "--size", "5"), "--size"),
+        (("3",), "SEQ"),
+        (("0", "--size", "0"), "--size"),
+    ):
+        code, _out, err = run("record", "prove", *args, "--ledger", str(ledger))
+        assert code == 2 and says in err, (args, err)
+
+
 def test_demo_writes_a_verifiable_ledger(tmp_path: Path) -> None:
     out = tmp_path / "demo"
-    ok("demo", "--out", str(out))
+    ok("demo", "--out", str(out), "--runs", "1")  # `make demo` runs the full exercise
     summary = json.loads((out / "demo-summary.json").read_text())
     assert summary["report"]["status"] == "adopted"
     statuses = [f["status"] for f in summary["findings"]]
@@ -327,7 +376,7 @@ def test_demo_writes_a_verifiable_ledger(tmp_path: Path) -> None:
         "--head",
         str(out / "heads" / "ru.json"),
     )
-    ok("demo", "--out", str(out))  # a second run replaces the first
+    ok("demo", "--out", str(out), "--runs", "1")  # a second run replaces the first
     stray = tmp_path / "stray"
     stray.mkdir()
     (stray / "notes.txt").write_text("mine")

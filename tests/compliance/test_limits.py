@@ -6,9 +6,17 @@ from datetime import date
 
 import pytest
 
-from treatyverify.compliance.limits import evaluate_limits
+from treatyverify.compliance.limits import (
+    MALFORMED_DECLARATION_RULE,
+    evaluate_declarations,
+    evaluate_limits,
+)
 from treatyverify.errors import SpecError, UnknownNameError
-from treatyverify.exchange.declarations import Declaration, DeclaredHolding
+from treatyverify.exchange.declarations import (
+    Declaration,
+    DeclaredHolding,
+    declarations_in_effect,
+)
 from treatyverify.records.ledger import Record
 from treatyverify.treaty import load_treaty
 
@@ -76,3 +84,54 @@ def test_record_placeholder_is_independent_of_the_ledger() -> None:
     spec = load_treaty("new-start")
     findings = evaluate_limits(spec, {"ru": (other, decl(("deployed-icbm", "a", 1)))})
     assert {f.body("new-start")["basis"][0]["seq"] for f in findings} == {9}
+
+
+def _record(seq: int, body: object) -> Record:
+    return FAKE_RECORD._replace(seq=seq, body=body)
+
+
+def _warheads(ref: str, as_of: date, count: int) -> dict[str, object]:
+    return {
+        "ref": ref,
+        "schedule": "six-month-update",
+        "as_of": as_of.isoformat(),
+        "holdings": [{"item_class": "warheads-deployed-icbm", "site": "a", "count": count}],
+    }
+
+
+def test_a_declaration_dated_ahead_cannot_hide_a_later_one() -> None:
+    spec = load_treaty("new-start")
+    records = [
+        _record(1, _warheads("ru-ahead", date(2030, 1, 1), 1500)),
+        _record(2, _warheads("ru-now", date(2026, 6, 1), 2000)),
+    ]
+    today = declarations_in_effect(records, date(2026, 6, 2), spec)
+    assert today.effective["ru"][1].ref == "ru-now"
+    assert [d.ref for _r, d in today.pending] == ["ru-ahead"]
+    warheads = {f.rule: f for f in evaluate_declarations(spec, today)}["limit:warheads"]
+    assert warheads.values["declared"] == 2000 and warheads.compliant is False
+    # Once its date has come, the early record still gives way to the one after it.
+    later = declarations_in_effect(records, date(2030, 6, 1), spec)
+    assert later.effective["ru"][1].ref == "ru-now" and not later.pending
+
+
+def test_an_unreadable_declaration_is_a_finding_not_a_crash() -> None:
+    spec = load_treaty("new-start")
+    bad_count = _warheads("ru-bad", date(2026, 1, 1), 10)
+    bad_count["holdings"] = [{"item_class": "warheads-deployed-icbm", "site": "a", "count": -3}]
+    unknown_class = _warheads("ru-odd", date(2026, 1, 1), 10)
+    unknown_class["holdings"] = [{"item_class": "cruise-missile", "site": "a", "count": 1}]
+    records = [
+        _record(1, _warheads("ru-good", date(2026, 1, 1), 1400)),
+        _record(2, bad_count),
+        _record(3, ["not", "an", "object"]),
+        _record(4, unknown_class),
+    ]
+    state = declarations_in_effect(records, date(2026, 6, 1), spec)
+    assert [r.seq for r, _why in state.malformed] == [2, 3, 4]
+    assert "holdings.0.count" in state.malformed[0][1] and "-3" not in state.malformed[0][1]
+    findings = evaluate_declarations(spec, state)
+    bad = [f for f in findings if f.rule == MALFORMED_DECLARATION_RULE]
+    assert [f.values["seq"] for f in bad] == [2, 3, 4] and not any(f.compliant for f in bad)
+    warheads = {f.rule: f for f in findings}["limit:warheads"]
+    assert warheads.values["declared"] == 1400 and warheads.basis[0].seq == 1

@@ -33,7 +33,11 @@ import yaml
 from treatyverify.barrier.barrier import Release, record_releases
 from treatyverify.compliance.findings import submit_finding, submit_report
 from treatyverify.compliance.limits import evaluate_limits
-from treatyverify.exchange.declarations import Declaration, latest_declarations, submit_declaration
+from treatyverify.exchange.declarations import (
+    Declaration,
+    declarations_in_effect,
+    submit_declaration,
+)
 from treatyverify.exchange.inspections import InspectionReport, submit_inspection
 from treatyverify.notifications.notices import Notice, submit_notice
 from treatyverify.records import consensus, draws
@@ -273,7 +277,7 @@ def build_dashboard_ledger(folder: Path) -> Built:
             time=tick(minutes=30),
         ).seq
 
-        latest = latest_declarations(ledger.records(kinds=["declaration"]))
+        latest = declarations_in_effect(ledger.records(kinds=["declaration"]), NOW.date()).effective
         limit_findings = {(f.rule, f.subject): f for f in evaluate_limits(spec, latest)}
         disputed = submit_finding(
             ledger, keys["ru"], limit_findings[("limit:warheads", "us")], time=tick(hours=1)

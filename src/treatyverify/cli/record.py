@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +24,10 @@ from treatyverify.cli.common import (
     read_keyring,
 )
 from treatyverify.compliance.findings import submit_finding
-from treatyverify.compliance.limits import evaluate_limits
-from treatyverify.errors import InputError, SigningKeyError
+from treatyverify.compliance.limits import evaluate_declarations
+from treatyverify.errors import InputError, SigningKeyError, VerificationError
 from treatyverify.exchange.declarations import (
-    latest_declarations,
+    declarations_in_effect,
     load_declaration,
     submit_declaration,
 )
@@ -125,13 +126,22 @@ def evaluate_command(
     key: Path | None = typer.Option(
         None, "--key", "-k", help="Propose the findings, signed with this key."
     ),
+    on: str | None = typer.Option(
+        None, "--on", help="Evaluate the declarations in effect on this date (default today, UTC)."
+    ),
     ledger: str | None = LedgerOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """Evaluate the latest declarations against the treaty's limits."""
+    """Evaluate the declarations in effect against the treaty's limits.
+
+    A party's declaration in effect is its last one in ledger order dated on or before
+    the evaluation date; an unreadable declaration record is a non-compliant finding.
+    """
+    day = _evaluation_date(on)
     with open_ledger(ledger) as book:
         spec = _spec_for(book)
-        findings = evaluate_limits(spec, latest_declarations(book.records(kinds=["declaration"])))
+        state = declarations_in_effect(book.records(kinds=["declaration"]), day, spec)
+        findings = evaluate_declarations(spec, state)
         signer = read_key(key) if key else None
         proposed = [submit_finding(book, signer, f).seq for f in findings] if signer else []
     if as_json:
@@ -145,10 +155,25 @@ def evaluate_command(
         ["rule", "party", "compliant", "statement"],
         [(f.rule, f.subject, "yes" if f.compliant else "NO", f.statement) for f in findings],
     )
+    for record, declaration in state.pending:
+        console.print(
+            f"declaration record {record.seq} of {record.party} is dated "
+            f"{declaration.as_of}, after {day}: not yet in effect, not evaluated"
+        )
     if proposed:
         console.print(
             f"proposed as records {', '.join(map(str, proposed))}; awaiting co-signatures"
         )
+
+
+def _evaluation_date(text: str | None) -> date:
+    """``--on`` as a date (today in UTC when not given)."""
+    if text is None:
+        return datetime.now(UTC).date()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError("not a date of the form YYYY-MM-DD", where="--on") from None
 
 
 @app.command("cosign")
@@ -298,7 +323,13 @@ def prove_command(
 ) -> None:
     """Print an RFC 9162 inclusion proof of a record, checked before it is printed."""
     with open_ledger(ledger) as book:
-        tree_size = size or book.size
+        tree_size = book.size if size is None else size
+        if not 0 < tree_size <= book.size:
+            raise InputError(
+                f"tree size {tree_size} is outside the ledger's 1..{book.size}", where="--size"
+            )
+        if not 0 <= seq < tree_size:
+            raise InputError(f"record {seq} is not in a tree of {tree_size}", where="SEQ")
         record = book.get(seq)
         proof = book.inclusion_proof(seq, tree_size)
         root = book.root(tree_size)
@@ -318,6 +349,8 @@ def prove_command(
             f"record {seq} in tree of {tree_size}: {len(proof)} hashes, "
             f"{'verified' if ok else 'NOT verified'}"
         )
+    if not ok:
+        raise VerificationError(f"the inclusion proof of record {seq} does not verify", seq=seq)
 
 
 @app.command("export")

@@ -6,11 +6,35 @@ from collections.abc import Mapping
 
 from treatyverify.compliance.findings import Finding
 from treatyverify.errors import SpecError
-from treatyverify.exchange.declarations import Declaration
+from treatyverify.exchange.declarations import Declaration, DeclarationsInEffect
 from treatyverify.records.ledger import Record
 from treatyverify.treaty import TreatySpec
 
-__all__ = ["evaluate_limits"]
+__all__ = ["MALFORMED_DECLARATION_RULE", "evaluate_declarations", "evaluate_limits"]
+
+MALFORMED_DECLARATION_RULE = "declaration:well-formed"
+"""Rule of the finding made for a declaration record that cannot be read."""
+
+
+def evaluate_declarations(spec: TreatySpec, state: DeclarationsInEffect) -> list[Finding]:
+    """One non-compliant finding per unreadable declaration record, then the limits
+    applied to the declarations in effect (see :func:`evaluate_limits`)."""
+    findings = [
+        Finding(
+            rule=MALFORMED_DECLARATION_RULE,
+            subject=record.party,
+            statement=(
+                f"declaration record {record.seq} of {record.party} cannot be read "
+                f"({reason}); the party's limits are evaluated without it"
+            ),
+            compliant=False,
+            values={"seq": record.seq, "reason": reason},
+            source=f"treaty {spec.id}: declaration schedules (a declaration must state them)",
+            basis=(record,),
+        )
+        for record, reason in state.malformed
+    ]
+    return findings + evaluate_limits(spec, state.effective)
 
 
 def evaluate_limits(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -25,8 +26,9 @@ from treatyverify.treaty import TreatySpec
 __all__ = [
     "DECLARATION_KIND",
     "Declaration",
+    "DeclarationsInEffect",
     "DeclaredHolding",
-    "latest_declarations",
+    "declarations_in_effect",
     "load_declaration",
     "submit_declaration",
 ]
@@ -140,14 +142,55 @@ def submit_declaration(
     return ledger.append(DECLARATION_KIND, body, signer, ref=declaration.ref, time=time)
 
 
-def latest_declarations(records: Iterable[Record]) -> dict[str, tuple[Record, Declaration]]:
-    """The latest declaration of each party (by ``as_of`` date, then ledger order)."""
-    latest: dict[str, tuple[Record, Declaration]] = {}
+@dataclass(frozen=True)
+class DeclarationsInEffect:
+    """Each party's declaration in effect on one date, read from the ledger in order.
+
+    Attributes
+    ----------
+    on
+        The date of the evaluation (UTC).
+    effective
+        Party -> (record, declaration) in effect on ``on``.
+    pending
+        Declarations dated after ``on``: not yet in effect, not evaluated.
+    malformed
+        Declaration records that do not parse or break the treaty's names, each with
+        the reason (the field, never its value).
+    """
+
+    on: date
+    effective: dict[str, tuple[Record, Declaration]]
+    pending: tuple[tuple[Record, Declaration], ...]
+    malformed: tuple[tuple[Record, str], ...]
+
+
+def declarations_in_effect(
+    records: Iterable[Record], on: date, spec: TreatySpec | None = None
+) -> DeclarationsInEffect:
+    """The declarations in effect on ``on``.
+
+    A party's declaration in effect is the last one in ledger order whose ``as_of`` is
+    not after ``on``: a declaration dated ahead takes effect on its date and then gives
+    way to every declaration recorded after it, so it can never hide a later one. A
+    record that does not parse (or, with ``spec``, names an unknown schedule or item
+    class) is set aside with its reason instead of stopping the evaluation.
+    """
+    effective: dict[str, tuple[Record, Declaration]] = {}
+    pending: list[tuple[Record, Declaration]] = []
+    malformed: list[tuple[Record, str]] = []
     for record in records:
         if record.kind != DECLARATION_KIND:
             continue
-        declaration = Declaration.model_validate(record.body)
-        current = latest.get(record.party)
-        if current is None or declaration.as_of >= current[1].as_of:
-            latest[record.party] = (record, declaration)
-    return latest
+        try:
+            declaration = parse_declaration(record.body, where=f"record {record.seq}")
+            if spec is not None:
+                declaration.check(spec)
+        except InputError as exc:
+            malformed.append((record, str(exc)))
+            continue
+        if declaration.as_of > on:
+            pending.append((record, declaration))
+        else:
+            effective[record.party] = (record, declaration)
+    return DeclarationsInEffect(on, effective, tuple(pending), tuple(malformed))

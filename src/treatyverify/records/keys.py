@@ -240,11 +240,20 @@ def load_public_key(path: Path) -> PublicPartyKey:
 
 
 def load_public_keys(directory: Path) -> dict[str, PublicPartyKey]:
-    """Read every ``*.pub`` file of ``directory`` into a mapping from party to key."""
+    """Read every ``*.pub`` file of ``directory`` into a mapping from party to key.
+
+    Fails closed: a missing folder, a path that is not a folder and a folder without a
+    public key are errors, never an empty set of pinned keys.
+    """
+    if not directory.is_dir():
+        what = "does not exist" if not directory.exists() else "is not a folder"
+        raise SigningKeyError(f"the key folder {what}", where=str(directory))
     keys: dict[str, PublicPartyKey] = {}
     for path in sorted(directory.glob("*.pub")):
         public = load_public_key(path)
         if public.party in keys:
             raise SigningKeyError(f"a second key for party {public.party}", where=str(path))
         keys[public.party] = public
+    if not keys:
+        raise SigningKeyError("no public key (*.pub) in the key folder", where=str(directory))
     return keys

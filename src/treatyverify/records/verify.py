@@ -60,6 +60,14 @@ class VerificationReport:
 def _check_trusted(ledger: Ledger, trusted: Mapping[str, PublicPartyKey] | None) -> None:
     if trusted is None:
         return
+    unpinned = sorted(set(ledger.keys) - set(trusted))
+    if unpinned:
+        # A key the verifier does not pin is whatever the opening record says: a forger
+        # could put its own there. Pinning some parties vouches for nothing.
+        raise VerificationError(
+            f"the verifier pins no key for party {', '.join(unpinned)} of the opening record",
+            seq=0,
+        )
     for party, pinned in trusted.items():
         recorded = ledger.keys.get(party)
         if recorded is None:

@@ -33,7 +33,7 @@ from treatyverify.barrier.barrier import RELEASE_KIND, STATUS_INCONCLUSIVE, STAT
 from treatyverify.compliance.findings import FINDING_KIND, REPORT_KIND
 from treatyverify.compliance.limits import evaluate_limits
 from treatyverify.errors import TreatyVerifyError, VerificationError
-from treatyverify.exchange.declarations import DECLARATION_KIND, latest_declarations
+from treatyverify.exchange.declarations import DECLARATION_KIND, declarations_in_effect
 from treatyverify.exchange.inspections import INSPECTION_KIND
 from treatyverify.notifications.deadlines import (
     NoticeTiming,
@@ -188,7 +188,9 @@ class TreatyStatus:
 
 
 def treaty_status(spec: TreatySpec, ledger: Ledger, now: datetime) -> TreatyStatus:
-    """Declared totals against the treaty's limits, from each party's latest declaration.
+    """Declared totals against the treaty's limits, from each party's declaration in
+    effect on the day of ``now`` (see
+    :func:`~treatyverify.exchange.declarations.declarations_in_effect`).
 
     Parameters
     ----------
@@ -197,9 +199,8 @@ def treaty_status(spec: TreatySpec, ledger: Ledger, now: datetime) -> TreatyStat
     ledger
         The ledger.
     now
-        Time of the page (UTC); unused here, every view takes it.
+        Time of the page (UTC): declarations dated after its day are not yet in effect.
     """
-    del now
     parties = tuple((p.id, p.name, ", ".join(p.roles)) for p in spec.parties)
     base: dict[str, Any] = {
         "treaty": spec.id,
@@ -208,11 +209,13 @@ def treaty_status(spec: TreatySpec, ledger: Ledger, now: datetime) -> TreatyStat
         "status": spec.status,
         "parties": parties,
     }
-    try:
-        latest = latest_declarations(ledger.records(kinds=[DECLARATION_KIND]))
-    except (TreatyVerifyError, ValueError) as exc:
-        return TreatyStatus(
-            **base, limits=(), undeclared=(), note="", problem=f"a declaration is unreadable: {exc}"
+    state = declarations_in_effect(ledger.records(kinds=[DECLARATION_KIND]), now.date(), spec)
+    latest = state.effective
+    if state.malformed:
+        record, reason = state.malformed[0]
+        base["problem"] = (
+            f"declaration record {record.seq} of {record.party} is unreadable ({reason}); "
+            "limits are shown without it"
         )
     undeclared = tuple(p for p in spec.consensus_parties() if p not in latest)
     if not spec.limits:
