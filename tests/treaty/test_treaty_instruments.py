@@ -107,6 +107,16 @@ def test_asking_for_an_absent_instrument_names_the_field() -> None:
             "instruments.0.efficiency",
             "relative_uncertainty",
         ),
+        (
+            {"absorbers": [{"material": "lead", "areal_density_g_cm2": 1.0}]},
+            "instruments.0.absorbers.0.material",
+            "Pb",
+        ),
+        (
+            {"absorbers": [{"material": "Cd", "areal_density_g_cm2": 0}]},
+            "instruments.0.absorbers.0.areal_density_g_cm2",
+            "greater than 0",
+        ),
     ],
 )
 def test_bad_profiles_name_the_field(change: dict[str, Any], field: str, words: str) -> None:
@@ -117,6 +127,13 @@ def test_bad_profiles_name_the_field(change: dict[str, Any], field: str, words: 
     text = f"{caught.value.where} {caught.value.message}"
     assert field in text
     assert words in caught.value.message
+
+
+def test_a_profile_declares_its_absorbers() -> None:
+    filtered = {**HPGE, "absorbers": [{"material": "Cd", "areal_density_g_cm2": 0.865}]}
+    spec = parse_treaty_yaml(dump(with_instruments(filtered)), "t.yaml")
+    (absorber,) = spec.instrument("portal-hpge").absorbers
+    assert (absorber.material, absorber.areal_density_g_cm2) == ("Cd", 0.865)
 
 
 def test_duplicate_instrument_ids_are_refused() -> None:

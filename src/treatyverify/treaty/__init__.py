@@ -27,6 +27,7 @@ from treatyverify.treaty.loader import (
 from treatyverify.treaty.models import (
     Deadline,
     DeclarationSchedule,
+    DeclaredAbsorber,
     DetectorKind,
     DismantlementStep,
     DueRule,
@@ -56,6 +57,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Deadline",
     "DeclarationSchedule",
+    "DeclaredAbsorber",
     "DetectorKind",
     "DismantlementStep",
     "DueRule",

@@ -225,6 +225,7 @@ def treaty_markdown(spec: TreatySpec) -> str:
                 "fwhm_noise_kev (keV)",
                 "fwhm_fano_kev (keV)",
                 "efficiency",
+                "absorbers (g/cm²)",
                 "source",
             ],
             [
@@ -235,6 +236,8 @@ def treaty_markdown(spec: TreatySpec) -> str:
                     i.fwhm_noise_kev,
                     i.fwhm_fano_kev,
                     _efficiency(i.efficiency),
+                    ", ".join(f"{a.material} {a.areal_density_g_cm2:g}" for a in i.absorbers)
+                    or "none",
                     i.source,
                 )
                 for i in spec.instruments

@@ -53,6 +53,7 @@ __all__ = [
     "CommittedDeclarationSpec",
     "Deadline",
     "DeclarationSchedule",
+    "DeclaredAbsorber",
     "DetectorKind",
     "DismantlementStep",
     "DueRule",
@@ -1041,6 +1042,22 @@ class EfficiencyCurve(_Frozen):
         return self
 
 
+AbsorberMaterial = Literal["Al", "Fe", "Cd", "W", "Pb", "polyethylene", "concrete"]
+"""Absorber materials with tabulated attenuation (``methods/nucdata/attenuation.yaml``)."""
+
+
+class DeclaredAbsorber(_Frozen):
+    """A layer that always sits between the item and the detector in this setup: a
+    filter, a container wall, a collimator's window. Its attenuation
+    ``exp(-mu/rho(E) x)`` multiplies the efficiency of the item's lines."""
+
+    material: AbsorberMaterial = Field(description="Material, by its attenuation table.")
+    areal_density_g_cm2: Positive = Field(
+        description="Areal density: thickness x density (1 mm of steel is about 0.787).",
+        json_schema_extra={"unit": "g/cm^2"},
+    )
+
+
 class InstrumentProfile(_Frozen):
     """A gamma detector as the parties agreed it: its kind, resolution and efficiency.
 
@@ -1068,6 +1085,11 @@ class InstrumentProfile(_Frozen):
     efficiency: EfficiencyCurve | None = Field(
         default=None,
         description="Intrinsic relative full-energy-peak efficiency against energy.",
+    )
+    absorbers: tuple[DeclaredAbsorber, ...] = Field(
+        default=(),
+        description="Absorbers always between item and detector (filters, container "
+        "walls), applied by the isotopics fits; declared, never fitted.",
     )
     source: Source = Field(
         description="Where the figures come from: data sheet, acceptance test, report."

@@ -5,8 +5,8 @@
 :mod:`treatyverify.methods.gamma.isotopic_lines` and the physical relative efficiency of
 :mod:`treatyverify.methods.gamma.releff`: the detector's characterised efficiency when
 the measurement's instrument profile has one, else the generic germanium detector; the
-item's self-attenuation in its metal (or the oxide declared); no external absorber
-unless one is declared. A fit is kept for the life of its measurement, so that the
+item's self-attenuation in its metal; and the absorbers the instrument profile declares
+(filters, container walls), never fitted. A fit is kept for the life of its measurement, so that the
 Pu-240/Pu-239 and age attributes of one spectrum share it.
 
 The quantities (:class:`~treatyverify.methods.decision.BoundedValue`) carry three kinds
@@ -42,13 +42,19 @@ from treatyverify.methods.gamma.isotopic_lines import (
 )
 from treatyverify.methods.gamma.isotopics import IsotopicsFit, IsotopicsSetup, fit_isotopics
 from treatyverify.methods.gamma.measurement import GammaMeasurement
-from treatyverify.methods.gamma.releff import EfficiencyModel, IntrinsicTable, generic_hpge
+from treatyverify.methods.gamma.releff import (
+    Absorber,
+    EfficiencyModel,
+    IntrinsicTable,
+    generic_hpge,
+)
 from treatyverify.methods.nucdata.tables import nuclide
 
 __all__ = [
     "PlutoniumIsotopics",
     "UraniumIsotopics",
     "age_from_activity_ratio",
+    "efficiency_model",
     "plutonium_isotopics",
     "uranium_isotopics",
 ]
@@ -63,15 +69,23 @@ def _model_relative_variance() -> float:
     return 2.0 * generic_hpge().residual_sigma ** 2
 
 
-def _efficiency(measurement: GammaMeasurement, element: str) -> EfficiencyModel:
+def efficiency_model(measurement: GammaMeasurement, element: str) -> EfficiencyModel:
+    """The relative-efficiency model of the isotopics fit of ``element`` on ``measurement``:
+    the instrument's characterised shape and declared absorbers when its profile has them."""
     profile = measurement.instrument
+    if profile is None:
+        return EfficiencyModel({element: 1.0})
     intrinsic = None
-    if profile is not None and profile.efficiency is not None:
+    if profile.efficiency is not None:
         curve = profile.efficiency
         intrinsic = IntrinsicTable(
             tuple(curve.energies_kev), tuple(curve.relative_efficiency), f"instrument {profile.id}"
         )
-    return EfficiencyModel({element: 1.0}, intrinsic=intrinsic)
+    absorbers = tuple(
+        Absorber(f"{a.material}_{k}", {a.material: 1.0}, float(a.areal_density_g_cm2))
+        for k, a in enumerate(profile.absorbers)
+    )
+    return EfficiencyModel({element: 1.0}, absorbers=absorbers, intrinsic=intrinsic)
 
 
 def _fit(measurement: GammaMeasurement, element: str) -> IsotopicsFit:
@@ -84,7 +98,7 @@ def _fit(measurement: GammaMeasurement, element: str) -> IsotopicsFit:
         setup = IsotopicsSetup(
             item=item_lines(element),
             interferences=interference_lines(element),
-            efficiency=_efficiency(measurement, element),
+            efficiency=efficiency_model(measurement, element),
             energy_range_kev=ENERGY_RANGE_KEV[element],
         )
         cached[element] = fit_isotopics(
