@@ -19,7 +19,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -356,6 +356,23 @@ def test_an_out_of_order_record_is_refused_with_the_head(
     unlinked = record_for(service, "us", head=hashlib.sha256(b"elsewhere").digest())
     response = send(http, service.keys["us"], "POST", "/api/records", submission(unlinked))
     refused(response, 409, "does not link")
+    assert service.context.ledger.size == size
+
+
+def test_a_record_time_with_an_offset_is_refused(service: Service, http: TestClient) -> None:
+    # "now" written with +14:00 sorts after every Z time of the next 14 hours: accepted,
+    # it would have blocked every later append by every party until then.
+    size = service.context.ledger.size
+    document = signed(record_for(service, "us"))
+    moment = now().astimezone(timezone(timedelta(hours=14)))
+    document["envelope"]["time"] = moment.isoformat(timespec="microseconds")
+    signature = service.keys["us"].private_key.sign(
+        b"treatyverify/record/v1\x00" + canonical_bytes(document["envelope"])
+    )
+    document["signature"] = signature.hex()
+    body = canonical_bytes({"records": [document]})
+    response = send(http, service.keys["us"], "POST", "/api/records", body)
+    refused(response, 422, "records[0]: time", "UTC")
     assert service.context.ledger.size == size
 
 

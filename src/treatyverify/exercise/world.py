@@ -250,7 +250,9 @@ class RunContext:
                         self.ledger, report.seq, self.keys[party], time=self.advance(minutes=1)
                     )
             verification = verify_ledger(
-                self.ledger, trusted_keys={p: k.public for p, k in self.keys.items()}
+                self.ledger,
+                trusted_keys={p: k.public for p, k in self.keys.items()},
+                clock=self.now,
             )
             return _read_outcome(
                 self.ledger,

@@ -13,10 +13,11 @@ party's public key and the parties whose co-signatures adopt a finding.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple, NoReturn
 
@@ -49,10 +50,13 @@ __all__ = [
     "FORMAT_VERSION",
     "GENESIS_KIND",
     "GENESIS_PREV",
+    "MAX_CLOCK_SKEW_S",
     "RECORD_DOMAIN",
     "Entry",
     "Ledger",
     "Record",
+    "check_not_ahead",
+    "check_record_time",
     "format_time",
     "parse_time",
     "seal_records",
@@ -67,6 +71,11 @@ ENVELOPE_FIELDS = frozenset(
     {"v", "seq", "prev", "treaty", "kind", "party", "key", "time", "ref", "body"}
 )
 MAX_REF_LENGTH = 200
+MAX_CLOCK_SKEW_S = 300.0
+"""How far a record's time may be ahead of the clock of whoever checks it (s): the
+service's default ``clock_skew_s``. A record dated further ahead would block every later
+append until its time came, so import and verification refuse it."""
+_TIME_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
 
 
 def format_time(moment: datetime) -> str:
@@ -85,6 +94,31 @@ def parse_time(text: str, *, where: str = "time") -> datetime:
     if moment.tzinfo is None:
         raise InputError(f"time {text!r} has no time zone (append Z for UTC)", where=where)
     return moment.astimezone(UTC)
+
+
+def check_record_time(text: str, *, where: str) -> datetime:
+    """A record's time as :func:`format_time` writes it: UTC, microseconds, ``Z``.
+
+    Only that form is accepted (no offsets such as ``+14:00``), so that times compare
+    as strings in the order of the instants they name.
+    """
+    if not _TIME_FORM.fullmatch(text):
+        raise InputError("not a UTC time of the form YYYY-MM-DDTHH:MM:SS.ffffffZ", where=where)
+    try:
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    except ValueError:
+        raise InputError("not a real date and time", where=where) from None
+
+
+def check_not_ahead(
+    text: str, clock: datetime, *, where: str, skew_s: float = MAX_CLOCK_SKEW_S
+) -> None:
+    """Refuse a record time more than ``skew_s`` ahead of ``clock`` (aware, UTC)."""
+    if check_record_time(text, where=where) > clock + timedelta(seconds=skew_s):
+        raise RecordRejectedError(
+            f"time {text} is ahead of the clock ({format_time(clock)}) by more than {skew_s:g} s",
+            where=where,
+        )
 
 
 class Record(NamedTuple):
@@ -216,8 +250,13 @@ def parse_envelope(content: bytes, *, where: str) -> dict[str, Any]:
     ref = envelope.get("ref")
     if ref is not None and type(ref) is not str:
         raise InputError("envelope field 'ref' has the wrong type", where=where)
+    if ref is not None and not 0 < len(ref) <= MAX_REF_LENGTH:
+        raise InputError(f"a reference has 1 to {MAX_REF_LENGTH} characters", where=where)
+    if not envelope["kind"] or not envelope["party"]:
+        raise InputError("envelope fields 'kind' and 'party' must not be empty", where=where)
     if envelope["v"] != FORMAT_VERSION:
         raise InputError(f"record format version {envelope['v']} is not supported", where=where)
+    check_record_time(envelope["time"], where=f"{where}: time")
     return envelope
 
 
@@ -497,13 +536,20 @@ class Ledger:
             )
         return records
 
-    def import_records(self, records: Sequence[Record]) -> int:
+    def import_records(
+        self,
+        records: Sequence[Record],
+        *,
+        clock: datetime | None = None,
+        skew_s: float = MAX_CLOCK_SKEW_S,
+    ) -> int:
         """Append records signed elsewhere (replication), keeping their exact bytes.
 
         All are written or none. Records the ledger already holds with the same hash
         are skipped; every other record must be the next one: sequence number equal
-        to the ledger size, ``prev`` equal to the head hash, and a valid signature by
-        the pinned key of its party.
+        to the ledger size, ``prev`` equal to the head hash, a valid signature by the
+        pinned key of its party, and a time not ahead of ``clock`` (now by default) by
+        more than ``skew_s`` seconds.
 
         Returns
         -------
@@ -519,6 +565,9 @@ class Ledger:
             if (record.kind == GENESIS_KIND) != (record.seq == 0):
                 raise RecordRejectedError("only record 0 opens the ledger", where=where)
             self._check_signature(record, where)
+            check_not_ahead(
+                record.time, clock or datetime.now(UTC), where=f"{where}: time", skew_s=skew_s
+            )
         appended = 0
         fresh: list[Record] = []
         with self.store.write() as writer:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -21,9 +22,11 @@ from treatyverify.records.keys import PublicPartyKey
 from treatyverify.records.ledger import (
     GENESIS_KIND,
     GENESIS_PREV,
+    MAX_CLOCK_SKEW_S,
     RECORD_DOMAIN,
     Ledger,
     Record,
+    format_time,
     parse_envelope,
 )
 from treatyverify.records.merkle import MerkleAccumulator, leaf_hash
@@ -85,8 +88,10 @@ def _check_trusted(ledger: Ledger, trusted: Mapping[str, PublicPartyKey] | None)
 class _Walker:
     """Walks the records once, in order, checking each against the one before."""
 
-    def __init__(self, ledger: Ledger) -> None:
+    def __init__(self, ledger: Ledger, latest_time: str, skew_s: float) -> None:
         self.ledger = ledger
+        self.latest_time = latest_time
+        self.skew_s = skew_s
         self.verifiers: dict[str, tuple[str, Ed25519PublicKey]] = {
             k.key_id: (party, k.verifier()) for party, k in ledger.keys.items()
         }
@@ -175,6 +180,11 @@ class _Walker:
         time = str(envelope["time"])
         if time < self.prev_time:
             raise VerificationError(f"time {time} is earlier than the record before", seq=seq)
+        if time > self.latest_time:
+            raise VerificationError(
+                f"time {time} is ahead of the verifier's clock by more than {self.skew_s:g} s",
+                seq=seq,
+            )
         if mirrors != (envelope["kind"], envelope["party"], time, envelope.get("ref")):
             raise VerificationError("the stored index columns do not match the record", seq=seq)
 
@@ -221,6 +231,8 @@ def verify_ledger(
     *,
     trusted_keys: Mapping[str, PublicPartyKey] | None = None,
     heads: Sequence[SignedTreeHead] = (),
+    clock: datetime | None = None,
+    skew_s: float = MAX_CLOCK_SKEW_S,
 ) -> VerificationReport:
     """Re-verify every record of ``ledger``.
 
@@ -233,6 +245,9 @@ def verify_ledger(
         keys in the opening record must equal them.
     heads
         Signed tree heads the verifier kept; the ledger's history must match each.
+    clock
+        The verifier's clock (now by default; an exercise passes its simulated time):
+        no record may be dated more than ``skew_s`` seconds ahead of it.
 
     Returns
     -------
@@ -245,7 +260,8 @@ def verify_ledger(
         Naming the first bad record (``seq``) and what is wrong with it.
     """
     _check_trusted(ledger, trusted_keys)
-    walker = _Walker(ledger)
+    latest = (clock or datetime.now(UTC)) + timedelta(seconds=skew_s)
+    walker = _Walker(ledger, format_time(latest), skew_s)
     wanted = {h.tree_size for h in heads}
     roots: dict[int, bytes] = {}
     expected = 0

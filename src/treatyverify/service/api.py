@@ -134,7 +134,9 @@ def ledger_position(member: Reader, context: Context) -> dict[str, Any]:
 @router.get("/ledger/verify", summary="Re-verify every record of the ledger")
 def ledger_verify(member: Reader, context: Context) -> dict[str, Any]:
     try:
-        report = verify_ledger(context.ledger)
+        report = verify_ledger(
+            context.ledger, clock=context.now(), skew_s=context.config.limits.clock_skew_s
+        )
     except VerificationError as exc:
         return {"verified": False, "first_bad_record": exc.seq, "reason": exc.message}
     return {
@@ -302,7 +304,9 @@ def _append(
     try:
         for index, record in enumerate(parsed):
             check_position(context.ledger, record, parsed[:index])
-        appended = context.ledger.import_records(parsed)
+        appended = context.ledger.import_records(
+            parsed, clock=context.now(), skew_s=context.config.limits.clock_skew_s
+        )
     except ConsensusError as exc:
         raise HTTPException(422, str(exc)) from None
     except (RecordConflictError, DuplicateRowError) as exc:

@@ -24,6 +24,7 @@ from treatyverify.records.canonical import canonical_bytes
 from treatyverify.records.keys import PartyKey, PublicPartyKey
 from treatyverify.records.ledger import (
     GENESIS_KIND,
+    MAX_CLOCK_SKEW_S,
     RECORD_DOMAIN,
     Entry,
     Ledger,
@@ -234,7 +235,14 @@ class RemoteLedger(Ledger):
             clock.sleep(random.uniform(0.0, 0.002 * min(attempt, 10)))
         raise AssertionError("unreachable")
 
-    def import_records(self, records: Sequence[Record]) -> int:
+    def import_records(
+        self,
+        records: Sequence[Record],
+        *,
+        clock: datetime | None = None,
+        skew_s: float = MAX_CLOCK_SKEW_S,
+    ) -> int:
+        del clock, skew_s  # the service checks the times against its own clock
         response = self.client.call(
             "POST", "/api/records", body={"records": [_signed(r) for r in records]}
         )

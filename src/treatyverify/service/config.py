@@ -21,7 +21,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from treatyverify.errors import InputError
 
-__all__ = ["ExerciseSettings", "Limits", "ObserverEntry", "ServiceConfig", "load_config"]
+__all__ = [
+    "MAX_SERVICE_SKEW_S",
+    "ExerciseSettings",
+    "Limits",
+    "ObserverEntry",
+    "ServiceConfig",
+    "load_config",
+]
+
+
+MAX_SERVICE_SKEW_S = 3600.0
+"""The largest clock skew a service may be configured with (s)."""
 
 
 class _Strict(BaseModel):
@@ -61,7 +72,7 @@ class Limits(_Strict):
     """
 
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
-    clock_skew_s: float = Field(default=300.0, gt=0, le=3600)
+    clock_skew_s: float = Field(default=300.0, gt=0, le=MAX_SERVICE_SKEW_S)
     session_hours: float = Field(default=8.0, gt=0, le=168)
     max_records_per_request: int = Field(default=500, ge=1, le=10_000)
 

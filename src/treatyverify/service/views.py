@@ -47,6 +47,7 @@ from treatyverify.records import draws
 from treatyverify.records.consensus import consensus_state
 from treatyverify.records.ledger import Ledger, Record, parse_time
 from treatyverify.records.verify import verify_ledger
+from treatyverify.service.config import MAX_SERVICE_SKEW_S
 from treatyverify.service.worldmap import COASTLINE_SOURCE, MapMarker, world_map_svg
 from treatyverify.treaty import TreatySpec
 
@@ -1020,7 +1021,8 @@ def ledger_view(spec: TreatySpec, ledger: Ledger, now: datetime) -> LedgerView:
         "checked_at": show_time(now),
     }
     try:
-        report = verify_ledger(ledger)
+        # A record may stand up to the service's largest clock skew ahead of the page.
+        report = verify_ledger(ledger, clock=now, skew_s=MAX_SERVICE_SKEW_S)
     except TreatyVerifyError as exc:
         try:
             size, root = ledger.size, ledger.root().hex()
