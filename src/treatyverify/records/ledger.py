@@ -510,20 +510,25 @@ class Ledger:
         if not entries:
             return []
         self._check_signer(signer)
-        when = format_time(time or datetime.now(UTC))
+        given = None if time is None else format_time(time)
         prepared = [self._prepare(entry, index) for index, entry in enumerate(entries)]
         self._check_batch_refs(prepared)
         try:
-            return self._sign_and_write(prepared, signer, when)
+            return self._sign_and_write(prepared, signer, given)
         except DuplicateRowError:  # rolled back; name the duplicate
             self._raise_duplicate(signer.party, prepared)
 
     def _sign_and_write(
-        self, prepared: Sequence[_Prepared], signer: PartyKey, when: str
+        self, prepared: Sequence[_Prepared], signer: PartyKey, given: str | None
     ) -> list[Record]:
-        """Sign the prepared entries in order and write them in one transaction."""
+        """Sign the prepared entries in order and write them in one transaction.
+
+        Without a ``given`` time the clock is read under the write lock, so that a
+        writer that waited for another cannot arrive with an earlier time than its.
+        """
         with self.store.write() as writer:
             size, head = writer.head()
+            when = given if given is not None else format_time(datetime.now(UTC))
             self._check_order(writer, size, when)
             records = _seal(self.treaty, prepared, signer, when, size, head)
             writer.append(
