@@ -285,3 +285,60 @@ def test_barrier_inputs_never_leave_through_the_service(tmp_path: Path) -> None:
             assert secret not in answers
     finally:
         service.close()
+
+
+def test_the_exercise_queue_is_bounded(service: Service) -> None:
+    from treatyverify.service.state import exercise_runs
+
+    bound = service.context.config.exercises.max_queued
+    with service.context.state.begin() as connection:
+        for index in range(bound):
+            connection.execute(
+                exercise_runs.insert().values(
+                    id=f"{index:032x}",
+                    scenario="fmct-reprocessing-diversion",
+                    runs=2,
+                    seed=0,
+                    requested_by="us",
+                    requested="2026-01-01T00:00:00.000000Z",
+                    status="queued",
+                )
+            )
+    with pytest.raises(ServiceError) as full:
+        service.client("us").call(
+            "POST", "/api/exercises", body={"scenario": "fmct-reprocessing-diversion", "runs": 2}
+        )
+    assert full.value.status == 429 and "queue is full" in str(full.value)
+    with service.context.state.begin() as connection:
+        rows = connection.execute(exercise_runs.select()).fetchall()
+    assert len(rows) == bound
+
+
+def test_every_response_carries_the_security_headers(service: Service) -> None:
+    http = TestClient(service.app)
+    for response in (
+        http.get("/api/ledger"),  # refused: unsigned
+        http.get("/no/such/page"),
+        http.get("/dashboard/login"),
+        service.client("us").send("GET", "/api/ledger"),
+    ):
+        headers = response.headers
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["x-frame-options"] == "DENY"
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert headers["cache-control"] == "no-store"
+
+
+def test_the_openapi_document_describes_the_422_bodies_sent(service: Service) -> None:
+    http = TestClient(service.app)
+    document = http.get("/openapi.json").json()
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+    bodies = [
+        operation["responses"]["422"]["content"]["application/json"]["schema"]["$ref"]
+        for operations in document["paths"].values()
+        for operation in operations.values()
+        if "422" in operation["responses"]
+    ]
+    assert bodies and set(bodies) == {"#/components/schemas/Problem"}
+    refused = service.client("us").send("POST", "/api/exercises", body={"scenario": 7})
+    assert refused.status_code == 422 and isinstance(refused.json()["detail"], str)

@@ -21,7 +21,44 @@ from treatyverify.errors import InputError, LedgerError
 from treatyverify.service import api, dashboard, exercises, summaries
 from treatyverify.service.context import ServiceContext
 
-__all__ = ["BodyLimit", "create_app"]
+__all__ = ["SECURITY_HEADERS", "BodyLimit", "SecurityHeaders", "create_app"]
+
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+    (
+        b"content-security-policy",
+        b"default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        b"form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    ),
+    (b"cache-control", b"no-store"),
+)
+"""Headers on every response: no sniffing, framing, referrers or caching; the dashboard
+runs no script and loads nothing from elsewhere (OWASP Secure Headers Project)."""
+
+
+class SecurityHeaders:
+    """ASGI middleware: add :data:`SECURITY_HEADERS` to every HTTP response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _value in message.get("headers", [])}
+                extra = [(n, v) for n, v in SECURITY_HEADERS if n not in present]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 class BodyLimit:
@@ -148,4 +185,42 @@ def create_app(context: ServiceContext) -> FastAPI:
         return JSONResponse({"detail": "the ledger store is unavailable"}, status_code=503)
 
     app.add_middleware(BodyLimit, limit=context.config.limits.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "type": "object",
+    "required": ["detail"],
+    "properties": {"detail": {"type": "string", "description": "One line naming the problem."}},
+}
+"""The body of every refusal (4xx, 503): ``{"detail": "<one line>"}``."""
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document with the 422 bodies the service really sends: a Problem, not
+    FastAPI's list of validation errors."""
+    if app.openapi_schema is not None:
+        return app.openapi_schema
+    from fastapi.openapi.utils import get_openapi
+
+    document = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    components = document.setdefault("components", {}).setdefault("schemas", {})
+    components.pop("HTTPValidationError", None)
+    components.pop("ValidationError", None)
+    components["Problem"] = PROBLEM_SCHEMA
+    problem = {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.get("responses", {})
+            if "422" in responses:
+                responses["422"] = {
+                    "description": "Refused: the request is invalid",
+                    "content": problem,
+                }
+    app.openapi_schema = document
+    return document

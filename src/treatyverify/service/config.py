@@ -88,11 +88,14 @@ class ExerciseSettings(_Strict):
         Worker processes per run.
     max_runs
         Largest ``runs`` a request may ask for (per strategy and sweep point).
+    max_queued
+        Most exercise requests queued or running at once; more are refused (429).
     """
 
     out: Path = Path("exercise-runs")
     workers: int = Field(default=1, ge=1, le=64)
     max_runs: int = Field(default=2000, ge=1)
+    max_queued: int = Field(default=4, ge=1, le=1000)
 
 
 class ServiceConfig(_Strict):

@@ -10,6 +10,7 @@ the service starts again.
 from __future__ import annotations
 
 import re
+import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -19,7 +20,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from treatyverify.errors import TreatyVerifyError
 from treatyverify.exercise import load_scenario, run_exercise, shipped_scenarios
@@ -65,6 +66,7 @@ class ExerciseRunner:
     def __init__(self, context: ServiceContext) -> None:
         self.context = context
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="exercise")
+        self.lock = threading.Lock()  # counting and queueing are one step
         with context.state.begin() as connection:
             connection.execute(
                 update(exercise_runs)
@@ -83,6 +85,22 @@ class ExerciseRunner:
         most = self.context.config.exercises.max_runs
         if request.runs is not None and request.runs > most:
             raise HTTPException(422, f"runs: at most {most} runs per request")
+        with self.lock:
+            return self._queue(request, requested_by)
+
+    def _queue(self, request: ExerciseRequest, requested_by: str) -> dict[str, Any]:
+        """Insert the request's row and queue it, unless the queue is full (429)."""
+        bound = self.context.config.exercises.max_queued
+        with self.context.state.begin() as connection:
+            waiting = connection.execute(
+                select(func.count())
+                .select_from(exercise_runs)
+                .where(exercise_runs.c.status.in_(UNFINISHED))
+            ).scalar_one()
+        if waiting >= bound:
+            raise HTTPException(
+                429, f"the exercise queue is full ({waiting} queued or running); try later"
+            )
         run_id = uuid.uuid4().hex
         row = {
             "id": run_id,
