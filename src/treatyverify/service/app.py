@@ -6,6 +6,7 @@ written on a refused request. Run it with ``treatyverify serve CONFIG``.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -62,15 +63,17 @@ class SecurityHeaders:
 
 
 class BodyLimit:
-    """ASGI middleware: refuse a request body larger than ``limit`` bytes with 413.
+    """ASGI middleware: refuse a request body larger than ``limit`` bytes with 413, or
+    one whose next part takes longer than ``read_timeout_s`` to come with 408.
 
     The declared ``Content-Length`` is checked first; a body sent without one (chunked)
     is counted as it arrives and cut off at the limit.
     """
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, read_timeout_s: float = 30.0) -> None:
         self.app = app
         self.limit = limit
+        self.read_timeout_s = read_timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -91,7 +94,12 @@ class BodyLimit:
 
         async def counted() -> Message:
             nonlocal received
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), self.read_timeout_s)
+            except TimeoutError:
+                raise _BodyTooLargeError(
+                    408, f"no part of the body came for {self.read_timeout_s:g} s"
+                ) from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.limit:
@@ -106,13 +114,14 @@ class BodyLimit:
 
         try:
             await self.app(scope, counted, tracking_send)
-        except _BodyTooLargeError:
+        except _BodyTooLargeError as exc:
             if not started:
-                await _too_large(send, f"the body exceeds {self.limit} bytes")
+                await _too_large(send, str(exc.detail), status=exc.status_code)
 
 
 class _BodyTooLargeError(HTTPException):
-    """Raised inside the application when the streamed body passes the limit.
+    """Raised inside the application when the streamed body passes the limit (413) or
+    stalls (408).
 
     An ``HTTPException``: FastAPI passes those on while it reads a body (any other error
     there becomes a 400 "error parsing the body"), so the client gets this 413.
@@ -184,7 +193,10 @@ def create_app(context: ServiceContext) -> FastAPI:
     async def _store(_request: Request, exc: LedgerError) -> JSONResponse:
         return JSONResponse({"detail": "the ledger store is unavailable"}, status_code=503)
 
-    app.add_middleware(BodyLimit, limit=context.config.limits.max_body_bytes)
+    limits = context.config.limits
+    app.add_middleware(
+        BodyLimit, limit=limits.max_body_bytes, read_timeout_s=limits.body_read_timeout_s
+    )
     app.add_middleware(SecurityHeaders)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

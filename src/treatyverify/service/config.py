@@ -69,12 +69,15 @@ class Limits(_Strict):
         Lifetime of a dashboard session token, hours.
     max_records_per_request
         Most records one submission may carry.
+    body_read_timeout_s
+        Longest wait for the next part of a request body, s (408 after it).
     """
 
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
     clock_skew_s: float = Field(default=300.0, gt=0, le=MAX_SERVICE_SKEW_S)
     session_hours: float = Field(default=8.0, gt=0, le=168)
     max_records_per_request: int = Field(default=500, ge=1, le=10_000)
+    body_read_timeout_s: float = Field(default=30.0, gt=0, le=600)
 
 
 class ExerciseSettings(_Strict):
