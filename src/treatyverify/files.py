@@ -1,14 +1,143 @@
-"""Writing output files so that a crash never leaves one half-written."""
+"""Reading input files with one clear error, and writing output files so that a crash
+never leaves one half-written."""
 
 from __future__ import annotations
 
+import json
+import math
 import os
+import re
 import tempfile
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from treatyverify.errors import InputError
 
-__all__ = ["write_atomically"]
+__all__ = [
+    "MAX_INPUT_BYTES",
+    "MAX_JSON_DEPTH",
+    "MAX_YAML_DEPTH",
+    "MAX_YAML_NODES",
+    "YAMLLimitError",
+    "load_yaml",
+    "parse_json",
+    "read_json",
+    "read_text",
+    "write_atomically",
+]
+
+MAX_INPUT_BYTES = 256 * 1024 * 1024
+"""Largest text or JSON input file read whole (bytes)."""
+MAX_JSON_DEPTH = 200
+"""Deepest nesting of arrays and objects accepted in a JSON input."""
+MAX_YAML_DEPTH = 100
+"""Deepest nesting of sequences and mappings accepted in a YAML input."""
+MAX_YAML_NODES = 1_000_000
+"""Most nodes a YAML document may hold once its aliases are expanded: a few lines of
+anchors and aliases can otherwise stand for billions of nodes (the "billion laughs")."""
+
+
+class YAMLLimitError(yaml.YAMLError):
+    """A YAML document nested too deeply or too large once its aliases are expanded."""
+
+
+def load_yaml(text: str) -> Any:
+    """Like ``yaml.safe_load``, refusing, before any Python object is built, a document
+    nested more than :data:`MAX_YAML_DEPTH` deep or of more than
+    :data:`MAX_YAML_NODES` nodes with its aliases expanded. Every problem is a
+    ``yaml.YAMLError`` (``YAMLLimitError`` for the limits), which callers report."""
+    loader = yaml.SafeLoader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except RecursionError:
+            raise YAMLLimitError(f"nested more than {MAX_YAML_DEPTH} deep") from None
+        if node is None:
+            return None
+        _expanded_size(node, 0, {})
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _expanded_size(node: yaml.Node, depth: int, sizes: dict[int, int]) -> int:
+    """Nodes under ``node`` with aliases expanded (each shared node counted per use)."""
+    if depth > MAX_YAML_DEPTH:
+        raise YAMLLimitError(f"nested more than {MAX_YAML_DEPTH} deep")
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    size = 1
+    if isinstance(node, yaml.SequenceNode):
+        size += sum(_expanded_size(child, depth + 1, sizes) for child in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            size += _expanded_size(key, depth + 1, sizes)
+            size += _expanded_size(value, depth + 1, sizes)
+    if size > MAX_YAML_NODES:
+        raise YAMLLimitError(f"more than {MAX_YAML_NODES} nodes once its aliases are expanded")
+    sizes[id(node)] = size
+    return size
+
+
+def read_text(path: str | Path) -> str:
+    """The UTF-8 text of ``path``; InputError naming the path for a missing file, a
+    folder or another non-regular file, one too large, or bytes that are not UTF-8."""
+    target = Path(path)
+    try:
+        if not target.is_file():
+            what = "no such file" if not target.exists() else "not a regular file"
+            raise InputError(what, where=str(target))
+        if target.stat().st_size > MAX_INPUT_BYTES:
+            raise InputError(f"larger than {MAX_INPUT_BYTES} bytes", where=str(target))
+        return target.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start})", where=str(target)) from None
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "unusable path"
+        raise InputError(f"cannot read: {reason}", where=str(target)) from None
+
+
+def parse_json(text: str, *, where: str) -> Any:
+    """Parse JSON text strictly: no NaN or Infinity, no number that overflows a float,
+    nesting at most :data:`MAX_JSON_DEPTH` deep; InputError naming ``where``."""
+    _check_depth(text, where)
+
+    def finite(literal: str) -> float:
+        value = float(literal)
+        if not math.isfinite(value):
+            raise InputError(f"number {literal[:20]} is out of range", where=where)
+        return value
+
+    def refuse(literal: str) -> Any:
+        raise InputError(f"{literal} is not a JSON number", where=where)
+
+    try:
+        return json.loads(text, parse_float=finite, parse_constant=refuse)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON: {exc.msg} (line {exc.lineno})", where=where) from None
+    except ValueError as exc:  # an integer literal past Python's digit limit
+        raise InputError(f"a number is out of range ({exc})", where=where) from None
+
+
+def read_json(path: str | Path) -> Any:
+    """:func:`read_text` then :func:`parse_json`, errors naming the path."""
+    return parse_json(read_text(path), where=str(path))
+
+
+def _check_depth(text: str, where: str) -> None:
+    """Refuse nesting deeper than :data:`MAX_JSON_DEPTH` before the parser recurses."""
+    depth = 0
+    for match in _BRACKETS.finditer(_STRINGS.sub("", text)):
+        depth += 1 if match.group() in "[{" else -1
+        if depth > MAX_JSON_DEPTH:
+            raise InputError(f"nested more than {MAX_JSON_DEPTH} deep", where=where)
+
+
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(r"[\[\]{}]")
 
 
 def write_atomically(path: str | Path, data: bytes, *, mode: int = 0o644) -> Path:

@@ -19,6 +19,7 @@ from treatyverify.cli.common import (
     read_key,
 )
 from treatyverify.errors import InputError
+from treatyverify.files import read_text
 from treatyverify.records import draws
 from treatyverify.records.ledger import parse_time
 
@@ -149,10 +150,9 @@ def _write_secret(path: Path, value: bytes) -> None:
 
 
 def _read_secret(path: Path) -> bytes:
+    text = read_text(path)
     try:
-        value = bytes.fromhex(path.read_text(encoding="utf-8").strip())
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", where=str(path)) from None
+        value = bytes.fromhex(text.strip())
     except ValueError:
         raise InputError("not a hexadecimal secret", where=str(path)) from None
     if len(value) != draws.SECRET_BYTES:

@@ -9,7 +9,6 @@ discrimination line.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
@@ -18,6 +17,7 @@ from rich.progress import Progress
 
 from treatyverify.cli.common import App, JsonOption, console, emit_json, print_table
 from treatyverify.errors import InputError
+from treatyverify.files import read_json
 from treatyverify.monitoring.infrasound import array as infrasound
 from treatyverify.monitoring.radionuclide.xenon import DiscriminationLine, read_samples, screen
 from treatyverify.monitoring.seismic.detect import Band, detect
@@ -271,12 +271,7 @@ def screen_command(
     as_json: bool = JsonOption,
 ) -> None:
     """Apply the IDC event-screening criteria (mb:Ms and depth) and explain each decision."""
-    try:
-        values = json.loads(event.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"cannot read the file: {exc.strerror}", where=str(event)) from None
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise InputError("not a JSON file", where=str(event)) from None
+    values = read_json(event)
     if not isinstance(values, dict):
         raise InputError("holds a JSON object of magnitudes and depth", where=str(event))
 

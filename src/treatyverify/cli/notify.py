@@ -9,7 +9,6 @@ applies a launch notification type's geodesic rule to one notice.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from treatyverify.cli.common import (
     read_key,
 )
 from treatyverify.errors import InputError
+from treatyverify.files import read_json
 from treatyverify.notifications.deadlines import check_deadlines, due, parse_utc
 from treatyverify.notifications.exchange_io import (
     check_notices,
@@ -72,16 +72,7 @@ def _spec_for(book: Ledger, treaty: str | None) -> TreatySpec:
 
 
 def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("no such file", where=str(path)) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"not valid JSON ({exc.msg})", where=f"{path}: line {exc.lineno}"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the file ({exc})", where=str(path)) from None
+    return read_json(path)
 
 
 def _now(value: str | None) -> datetime:

@@ -31,6 +31,7 @@ from treatyverify.exchange.declarations import (
     load_declaration,
     submit_declaration,
 )
+from treatyverify.files import parse_json, read_json, read_text
 from treatyverify.notifications.notices import parse_notice, submit_notice
 from treatyverify.records import consensus
 from treatyverify.records.heads import load_tree_head, sign_tree_head
@@ -385,25 +386,12 @@ def import_command(
 
 
 def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", where=str(path)) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"not valid JSON: {exc.msg} (line {exc.lineno})", where=str(path)
-        ) from None
+    return read_json(path)
 
 
 def _read_lines(path: Path) -> list[str]:
-    try:
-        return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", where=str(path)) from None
+    return [line for line in read_text(path).splitlines() if line.strip()]
 
 
 def _parse_line(line: str, path: Path, number: int) -> Any:
-    try:
-        return json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON: {exc.msg}", where=f"{path}: line {number}") from None
+    return parse_json(line, where=f"{path}: line {number}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +9,7 @@ import typer
 
 from treatyverify.cli.common import App, KeyOption, emit_json, read_key
 from treatyverify.errors import InputError
+from treatyverify.files import read_json
 
 __all__ = ["remote", "serve_command"]
 
@@ -91,12 +91,7 @@ def submit(
     from treatyverify.records.ledger import Entry
     from treatyverify.service.client import connect
 
-    try:
-        document = json.loads(records.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"cannot read the file: {exc.strerror}", where=str(records)) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON (line {exc.lineno})", where=str(records)) from None
+    document = read_json(records)
     if not isinstance(document, list) or not document:
         raise InputError("expected a non-empty JSON list of records", where=str(records))
     entries = []

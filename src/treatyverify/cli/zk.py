@@ -9,7 +9,6 @@ against the treaty; ``open`` records the openings of the drawn sites only, and w
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
@@ -26,7 +25,7 @@ from treatyverify.cli.common import (
     read_key,
 )
 from treatyverify.errors import InputError
-from treatyverify.files import write_atomically
+from treatyverify.files import read_json, read_text, write_atomically
 from treatyverify.methods.zk.declaration import CommittedDeclaration
 from treatyverify.methods.zk.pedersen import Opening
 from treatyverify.methods.zk.treaty_records import (
@@ -50,12 +49,7 @@ app = App(help="Committed declarations with zero-knowledge proofs.", no_args_is_
 
 
 def _read_counts(path: Path) -> dict[str, int]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"cannot read ({exc.strerror})", where=str(path)) from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError("not valid JSON", where=str(path)) from exc
+    data = read_json(path)
     if not isinstance(data, dict) or not data:
         raise InputError("expected a JSON object of site -> count", where=str(path))
     for site, count in data.items():
@@ -119,10 +113,7 @@ def verify_command(
     if (file is None) == (record_seq is None):
         raise InputError("give a declaration file or --record SEQ, not both", where="zk verify")
     if file is not None:
-        try:
-            text = file.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"cannot read ({exc.strerror})", where=str(file)) from exc
+        text = read_text(file)
         declaration = CommittedDeclaration.from_json(text)
         spec = load_treaty(treaty_id or declaration.context.treaty)
         where = str(file)

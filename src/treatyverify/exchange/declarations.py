@@ -8,7 +8,6 @@ is written; the ledger record is then signed by the declaring party.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from treatyverify.errors import InputError, UnknownNameError
+from treatyverify.files import read_json
 from treatyverify.records.keys import PartyKey
 from treatyverify.records.ledger import Ledger, Record
 from treatyverify.treaty import TreatySpec
@@ -106,15 +106,7 @@ class Declaration(BaseModel):
 
 def load_declaration(path: Path) -> Declaration:
     """Read a declaration from a JSON file; InputError naming the file and field."""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", where=str(path)) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"not valid JSON: {exc.msg} (line {exc.lineno})", where=str(path)
-        ) from None
-    return parse_declaration(document, where=str(path))
+    return parse_declaration(read_json(path), where=str(path))
 
 
 def parse_declaration(document: Any, *, where: str) -> Declaration:

@@ -24,6 +24,7 @@ from treatyverify.exercise.lines import field_lines, line_of
 from treatyverify.exercise.regime import Regime
 from treatyverify.exercise.regimes import get_regime
 from treatyverify.exercise.scenario import ScenarioBase, ScenarioError
+from treatyverify.files import load_yaml
 from treatyverify.treaty import TreatySpec, load_treaty
 
 __all__ = ["LoadedScenario", "load_scenario", "parse_scenario", "shipped_scenarios"]
@@ -122,7 +123,7 @@ def parse_scenario(
         Folder relative treaty paths are read from.
     """
     try:
-        document = yaml.safe_load(text)
+        document = load_yaml(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{name}, line {mark.line + 1}" if mark is not None else name

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from treatyverify.errors import InputError, SigningKeyError
+from treatyverify.files import read_json
 from treatyverify.records.canonical import canonical_bytes
 from treatyverify.records.keys import PartyKey, PublicPartyKey
 from treatyverify.records.ledger import Ledger, format_time
@@ -119,15 +120,7 @@ class SignedTreeHead:
 
 def load_tree_head(path: Path) -> SignedTreeHead:
     """Read a head written by :meth:`SignedTreeHead.save`."""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"cannot read the tree head: {exc.strerror}", where=str(path)) from None
-    except UnicodeDecodeError:
-        raise InputError("not a UTF-8 text file", where=str(path)) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not JSON (line {exc.lineno})", where=str(path)) from None
-    return SignedTreeHead.from_json(document, where=str(path))
+    return SignedTreeHead.from_json(read_json(path), where=str(path))
 
 
 def sign_tree_head(

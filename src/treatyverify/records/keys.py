@@ -22,7 +22,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
-from treatyverify.errors import SigningKeyError
+from treatyverify.errors import InputError, SigningKeyError
+from treatyverify.files import read_json
 
 __all__ = [
     "PartyKey",
@@ -214,13 +215,9 @@ def load_private_key(path: Path, party: str | None = None) -> PartyKey:
 def load_public_key(path: Path) -> PublicPartyKey:
     """Read a public key file (JSON with ``party`` and hex ``public_key``)."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SigningKeyError(
-            f"cannot read the public key: {exc.strerror}", where=str(path)
-        ) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SigningKeyError(f"not a JSON public key file ({exc})", where=str(path)) from None
+        document = read_json(path)
+    except InputError as exc:
+        raise SigningKeyError(f"not a public key file ({exc.message})", where=str(path)) from None
     if not isinstance(document, dict):
         raise SigningKeyError("a public key file holds a JSON object", where=str(path))
     party = document.get("party")

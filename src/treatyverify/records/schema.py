@@ -30,6 +30,7 @@ from treatyverify.records.store import (
     meta_table,
     read_revisions,
     records_table,
+    sqlite_path_exists,
     store_url,
 )
 
@@ -95,7 +96,7 @@ def upgrade_store(location: str | Path) -> str:
     is_sqlite = url.startswith("sqlite")
     if is_sqlite:
         path = Path(url.removeprefix("sqlite:///"))
-        if not path.exists():
+        if not sqlite_path_exists(path, name):
             raise LedgerError("no ledger here (create one first)", where=name)
         _check_sqlite_header(path, name)
     try:

@@ -42,7 +42,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, SQLAlchemyError
 
-from treatyverify.errors import LedgerError
+from treatyverify.errors import InputError, LedgerError
 
 __all__ = [
     "LEDGER_REVISION",
@@ -52,6 +52,7 @@ __all__ = [
     "StoredRecord",
     "Writer",
     "display_name",
+    "sqlite_path_exists",
     "store_url",
 ]
 
@@ -129,9 +130,20 @@ def store_url(location: str | Path) -> str:
     A string containing ``://`` is taken as a URL; anything else as a SQLite file path.
     """
     text = str(location)
+    if "\x00" in text:
+        raise InputError("a ledger location cannot hold a NUL character", where="--ledger")
     if "://" in text:
         return text
     return f"sqlite:///{Path(text).resolve()}"
+
+
+def sqlite_path_exists(path: Path, name: str) -> bool:
+    """Whether a SQLite ledger file exists at ``path``; LedgerError for a path the system
+    cannot use (a name too long, a file where a folder should be)."""
+    try:
+        return path.exists()
+    except OSError as exc:
+        raise LedgerError(f"unusable path ({exc.strerror or exc})", where=name) from None
 
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -248,9 +260,10 @@ class Store:
         self.is_sqlite = self.url.startswith("sqlite")
         if self.is_sqlite:
             path = Path(self.url.removeprefix("sqlite:///"))
-            if not create and not path.exists():
+            exists = sqlite_path_exists(path, self.name)
+            if not create and not exists:
                 raise LedgerError("no ledger here (create one first)", where=self.name)
-            if create and path.exists():
+            if create and exists:
                 raise LedgerError(
                     "a file already exists here; refusing to overwrite it", where=self.name
                 )
@@ -345,6 +358,8 @@ class Store:
 
     def get(self, seq: int) -> StoredRecord | None:
         """Return the row with sequence number ``seq``, or ``None``."""
+        if not 0 <= seq < 2**63:  # the column's range: no such row
+            return None
         with self._guard("read"), self.engine.connect() as connection:
             row = connection.execute(
                 select(records_table).where(records_table.c.seq == seq)

@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from treatyverify.errors import InputError
+from treatyverify.files import load_yaml
 
 __all__ = [
     "MAX_SERVICE_SKEW_S",
@@ -148,7 +149,7 @@ def load_config(path: Path) -> ServiceConfig:
     """Read and validate a service configuration file; relative paths are made absolute."""
     name = str(path)
     try:
-        document: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document: Any = load_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise InputError(f"cannot read the file: {exc.strerror}", where=name) from None
     except yaml.YAMLError as exc:

@@ -19,6 +19,7 @@ import yaml
 from pydantic import ValidationError
 
 from treatyverify.errors import InputError, SpecError, UnknownNameError
+from treatyverify.files import load_yaml
 from treatyverify.treaty.models import TreatySpec
 
 __all__ = ["list_treaties", "load_treaty", "parse_treaty_yaml", "validate_treaty_file"]
@@ -86,7 +87,7 @@ def parse_treaty_yaml(
         or a field that fails validation (naming the field path).
     """
     try:
-        data: Any = yaml.safe_load(text)
+        data: Any = load_yaml(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "malformed YAML"

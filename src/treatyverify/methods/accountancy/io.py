@@ -41,7 +41,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from treatyverify.errors import InputError
-from treatyverify.files import write_atomically
+from treatyverify.files import load_yaml, parse_json, write_atomically
 from treatyverify.methods.accountancy.measurement_errors import (
     ErrorModel,
     MethodErrors,
@@ -239,13 +239,10 @@ def load_facility(path: str | Path, *, error_model: ErrorModel | None = None) ->
         raise InputError(f"cannot read the file ({exc.strerror})", where=str(file)) from None
     data: Any
     if file.suffix.lower() == ".json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"not valid JSON: {exc.msg} (line {exc.lineno})", where=name) from None
+        data = parse_json(text, where=name)
     elif file.suffix.lower() in (".yaml", ".yml"):
         try:
-            data = yaml.safe_load(text)
+            data = load_yaml(text)
         except yaml.YAMLError as exc:
             raise InputError(f"not valid YAML: {exc}", where=name) from None
     else:

@@ -49,6 +49,7 @@ import yaml
 from pydantic import ValidationError
 
 from treatyverify.errors import InputError, MethodRefusedError, SpecError
+from treatyverify.files import load_yaml
 from treatyverify.treaty.models import DetectorKind, EfficiencyCurve, InstrumentProfile
 
 if TYPE_CHECKING:
@@ -267,7 +268,7 @@ def load_instrument_profile(path: str | Path) -> InstrumentProfile:
     except UnicodeDecodeError as exc:
         raise SpecError(f"not UTF-8 text: {exc.reason}", where=str(file)) from None
     try:
-        data: Any = yaml.safe_load(text)
+        data: Any = load_yaml(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{file}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(file)

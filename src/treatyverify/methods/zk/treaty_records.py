@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from treatyverify.errors import InputError, VerificationError
-from treatyverify.files import write_atomically
+from treatyverify.files import read_json, write_atomically
 from treatyverify.methods.zk.declaration import (
     CommittedDeclaration,
     DeclarationOpenings,
@@ -249,12 +249,7 @@ def write_secret(path: str | Path, secret: PartySecret) -> Path:
 def read_secret(path: str | Path) -> PartySecret:
     """Read a party's secret file; :class:`InputError` naming the file and field."""
     file = Path(path)
-    try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"cannot read ({exc.strerror})", where=str(file)) from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError("not valid JSON", where=str(file)) from exc
+    data = read_json(file)
     keys = {"format", "treaty", "party", "period", "declaration", "openings"}
     if not isinstance(data, dict) or set(data) != keys:
         raise InputError(f"expected keys {sorted(keys)}", where=str(file))

@@ -39,6 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from scipy.stats import norm
 
 from treatyverify.errors import InputError, SpecError
+from treatyverify.files import parse_json
 
 __all__ = [
     "CSV_COLUMNS",
@@ -351,10 +352,7 @@ def read_samples(path: str | Path) -> list[XenonSample]:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read file: {exc.__class__.__name__}", where=str(p)) from None
     if suffix == ".json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"invalid JSON at line {exc.lineno}", where=str(p)) from None
+        data = parse_json(text, where=str(p))
         if isinstance(data, dict) and "samples" in data:
             data = data["samples"]
         if not isinstance(data, list):

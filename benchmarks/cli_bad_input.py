@@ -1,0 +1,283 @@
+"""Every command of the CLI fed malformed values, one parameter at a time (issue 17).
+
+The commands are taken from the CLI's own command tree, so a new command is covered
+without anyone listing it. For each parameter the malformed values follow its annotated
+type: files that do not exist, folders, undecodable bytes, deeply nested JSON, a YAML
+alias bomb, NaN and overflowing numbers, empty files; numbers that are NaN, infinite,
+huge or negative; empty, NUL-bearing and very long strings. Every other required
+parameter gets a plausible value (a real treaty, key, ledger).
+
+An outcome is one of: accepted (exit 0), refused (exit 2 with one line on standard
+error), a usage error of the parser (exit 2), a multi-line refusal, a traceback (an
+exception that is not a clean exit), or a hang (no answer in ``--timeout`` seconds).
+
+Usage: python benchmarks/cli_bad_input.py [--out results/cli_bad_input.json] [--timeout 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import signal
+import tempfile
+import time
+import types
+import typing
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import typer
+from typer.testing import CliRunner
+
+from treatyverify.cli.app import app
+
+DEEP = 100_000
+ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(8)
+)
+FILE_CASES: dict[str, bytes | None] = {
+    "missing": None,
+    "folder": b"",
+    "undecodable": b"\xff\xfe\x00\x9c bad \x80",
+    "deep-json": b"[" * DEEP + b"]" * DEEP,
+    "yaml-alias-bomb": ALIAS_BOMB.encode(),
+    "nan-json": b'{"a": NaN, "b": Infinity}',
+    "huge-number-json": b'{"a": 1e999, "b": 123456789012345678901234567890}',
+    "empty": b"",
+    "deep-yaml": b"a: " + b"[" * 5000 + b"]" * 5000,
+}
+NUMBER_CASES = ["nan", "inf", "-inf", "1e309", "9223372036854775808", "-1", "0"]
+STRING_CASES = ["", "\x00nul", "a" * 5000, "../../../etc/passwd"]
+
+
+@dataclass
+class Outcome:
+    command: str
+    parameter: str
+    case: str
+    kind: str
+    detail: str = ""
+
+
+class _TimeoutError(Exception):
+    """An invocation ran past its time."""
+
+
+def _commands() -> Iterator[tuple[str, Any]]:
+    def walk(command: Any, path: list[str]) -> Iterator[tuple[str, Any]]:
+        if hasattr(command, "commands"):
+            for name, sub in sorted(command.commands.items()):
+                yield from walk(sub, [*path, name])
+        else:
+            yield " ".join(path), command
+
+    yield from walk(typer.main.get_command(app), [])
+
+
+def _annotations(command: Any) -> dict[str, Any]:
+    function = inspect.unwrap(command.callback)
+    return typing.get_type_hints(function)
+
+
+def _base_type(annotation: Any) -> Any:
+    """``Path`` for ``Path | None`` and ``list[Path]``; the type otherwise."""
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    origin = typing.get_origin(annotation)
+    if origin in (list, tuple) and args:
+        return args[0]
+    if origin in (typing.Union, types.UnionType) and len(args) == 1:
+        return _base_type(args[0])
+    return annotation
+
+
+class Workspace:
+    """Keys, a ledger and plausible input files for the parameters not under test."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.keys = root / "keys"
+        self.ledger = root / "ledger.sqlite"
+        runner = CliRunner()
+        for party in ("us", "ru"):
+            runner.invoke(
+                app, ["party", "keygen", party, "--treaty", "new-start", "--out", str(self.keys)]
+            )
+        runner.invoke(
+            app,
+            [
+                "record", "init", "--treaty", "new-start", "--keys", str(self.keys),
+                "--key", str(self.keys / "us.key"), "--ledger", str(self.ledger),
+            ],
+        )  # fmt: skip
+        self.json = root / "plain.json"
+        self.json.write_text("{}")
+        self.count = 0
+
+    def fresh(self, name: str) -> Path:
+        self.count += 1
+        return self.root / f"{self.count:05d}-{name}"
+
+    def plausible(self, name: str, annotation: Any) -> str:
+        table = {
+            "treaty": "new-start",
+            "treaty_id": "new-start",
+            "key": str(self.keys / "us.key"),
+            "keys": str(self.keys),
+            "ledger": str(self.ledger),
+            "party": "us",
+            "seq": "0",
+            "record_seq": "0",
+            "scenario": "warhead-dismantlement",
+            "item_class": "warhead",
+            "draw": "d-1",
+            "population": "a,b,c",
+            "reason": "a reason",
+            "counts": "1,2",
+            "declaration": "decl-1",
+            "period": "2026",
+            "plant": "reprocessing",
+            "sites": "10",
+            "inspections": "2",
+            "violations": "1",
+            "items": "100",
+            "item_mass_kg": "4",
+            "start": "2026-01-01T00:00:00Z",
+            "path": "/api/ledger",
+            "url": "http://127.0.0.1:9",
+        }
+        if name in table:
+            return table[name]
+        base = _base_type(annotation)
+        if name in ("out", "png") or name.endswith("_out"):
+            return str(self.fresh(name))
+        if base is Path:
+            return str(self.json)
+        if base is int:
+            return "1"
+        if base is float:
+            return "1.0"
+        return "x"
+
+    def malformed(self, annotation: Any) -> Iterator[tuple[str, str]]:
+        base = _base_type(annotation)
+        if base is Path:
+            for case, content in FILE_CASES.items():
+                path = self.fresh(case)
+                if case == "folder":
+                    path.mkdir()
+                elif content is not None:
+                    path.write_bytes(content)
+                yield case, str(path)
+        elif base in (int, float):
+            yield from ((f"number {v}", v) for v in NUMBER_CASES)
+        elif base is str:
+            yield from ((f"string {v[:12]!r}", v) for v in STRING_CASES)
+            for case in ("undecodable", "deep-json", "yaml-alias-bomb", "folder", "missing"):
+                path = self.fresh(case)
+                content = FILE_CASES[case]
+                if case == "folder":
+                    path.mkdir()
+                elif content is not None:
+                    path.write_bytes(content)
+                yield f"file {case}", str(path)
+
+
+def _invoke(args: list[str], timeout_s: int) -> tuple[str, str]:
+    runner = CliRunner()
+
+    def expire(_signum: int, _frame: Any) -> None:
+        raise _TimeoutError
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(timeout_s)
+    try:
+        result = runner.invoke(app, args)
+    except _TimeoutError:
+        return "hang", ""
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    if isinstance(result.exception, _TimeoutError):
+        return "hang", ""
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        where = ""
+        if result.exc_info is not None:
+            frames = [
+                f
+                for f in inspect.getinnerframes(result.exc_info[2])
+                if "treatyverify" in f.filename
+            ]
+            if frames:
+                where = f"{Path(frames[-1].filename).name}:{frames[-1].lineno}"
+        return "traceback", f"{type(result.exception).__name__} at {where}"
+    if result.exit_code == 0:
+        return "accepted", ""
+    error = result.stderr.strip()
+    if "Usage:" in error:
+        return "usage", ""
+    if len(error.splitlines()) > 1:
+        return "multi-line", error.splitlines()[0][:120]
+    return "refused", ""
+
+
+def run(timeout_s: int, only: str | None = None) -> list[Outcome]:
+    outcomes: list[Outcome] = []
+    with tempfile.TemporaryDirectory() as folder:
+        space = Workspace(Path(folder))
+        for name, command in _commands():
+            if name in ("serve", "demo") or (only and not name.startswith(only)):
+                continue  # serve never returns; demo is checked by its own tests
+            hints = _annotations(command)
+            params = [p for p in command.params if not getattr(p, "is_flag", False)]
+            for target in params:
+                for case, value in space.malformed(hints.get(target.name)):
+                    args = name.split()
+                    for p in params:
+                        if p is not target and not p.required:
+                            continue
+                        text = value if p is target else space.plausible(p.name, hints.get(p.name))
+                        if p.param_type_name == "argument":
+                            args.append(text)
+                        else:
+                            args += [p.opts[0], text]
+                    kind, detail = _invoke(args, timeout_s)
+                    outcomes.append(Outcome(name, target.name or "", case, kind, detail))
+    return outcomes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--timeout", type=int, default=20)
+    parser.add_argument("--only", help="commands starting with this")
+    options = parser.parse_args()
+    started = time.perf_counter()
+    outcomes = run(options.timeout, options.only)
+    kinds = Counter(o.kind for o in outcomes)
+    commands = {o.command for o in outcomes}
+    bad = [o for o in outcomes if o.kind in ("traceback", "hang", "multi-line")]
+    places = Counter(o.detail for o in bad if o.kind == "traceback")
+    summary = {
+        "commands": len(commands),
+        "cases": len(outcomes),
+        "outcomes": dict(kinds),
+        "traceback_places": len(places),
+        "commands_with_tracebacks": len({o.command for o in bad if o.kind == "traceback"}),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    for o in bad:
+        print(f"{o.kind:11s} {o.command:22s} {o.parameter:16s} {o.case:24s} {o.detail}")
+    print(json.dumps(summary, indent=1))
+    if options.out:
+        options.out.parent.mkdir(parents=True, exist_ok=True)
+        options.out.write_text(
+            json.dumps({"summary": summary, "bad": [vars(o) for o in bad]}, indent=1)
+        )
+
+
+if __name__ == "__main__":
+    main()
