@@ -437,3 +437,27 @@ def test_a_binary_head_file_is_an_input_error_naming_it(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         load_tree_head(file)
     assert str(file) in str(caught.value)
+
+
+def test_a_false_head_names_its_signer_before_any_rewrite(
+    ledger37: tuple[Path, dict[str, PartyKey]],
+) -> None:
+    # ru signs a root over 20 records that the honest ledger never held: verification
+    # fails, and says first that ru's head disagrees, so the head cannot frame the ledger.
+    path, keys = ledger37
+    with Ledger.open(path) as ledger:
+        true_head = sign_tree_head(ledger, keys["ru"], size=20)
+        false_head = _signed(
+            keys["ru"],
+            treaty=true_head.treaty,
+            tree_size=20,
+            root=bytes(32),
+            time=true_head.time,
+            party="ru",
+            key=keys["ru"].key_id,
+        )
+        assert verify_ledger(ledger, heads=[true_head]).heads_checked == 1
+        with pytest.raises(VerificationError) as caught:
+            verify_ledger(ledger, heads=[false_head])
+        assert str(caught.value).startswith("records 0-19: head by ru inconsistent with the ledger")
+        assert "or ru signed a history the ledger never held" in str(caught.value)

@@ -221,6 +221,7 @@ def test_deleted_tail_with_repaired_head_is_caught_only_by_a_kept_tree_head(
     error = verification_error(victim, heads=[kept])
     assert error.seq == first_deleted
     assert f"records {first_deleted} to {LAST} were deleted" in str(error)
+    assert f"head by {kept.party} inconsistent with the ledger" in str(error)
 
 
 # (d), (e) reordering ----------------------------------------------------------------------

@@ -205,10 +205,16 @@ def _check_heads(
             raise VerificationError(
                 f"{label} does not carry a valid signature of that party", where="tree head"
             )
+        # A head that disagrees with the ledger says one of two things: the ledger changed
+        # after the head was signed, or its signer signed a history that never was. The
+        # message names the signer first, so that a false head cannot pass for proof
+        # that honest records were rewritten.
+        inconsistent = f"head by {head.party} inconsistent with the ledger: {label}"
         if head.tree_size > size:
             raise VerificationError(
-                f"the ledger holds {size} records, fewer than {label}: "
-                f"records {size} to {head.tree_size - 1} were deleted",
+                f"{inconsistent} covers more than the {size} records the ledger holds "
+                f"(records {size} to {head.tree_size - 1} were deleted, or {head.party} "
+                "signed records the ledger never held)",
                 seq=size,
             )
         if roots[head.tree_size] != head.root:
@@ -216,12 +222,16 @@ def _check_heads(
             # after the largest of them (two heads of one size form a split view).
             first = max(s for s in good_sizes if s < head.tree_size)
             last = head.tree_size - 1
-            if first == last:
-                raise VerificationError(f"rewritten after {label} was signed", seq=first)
-            raise VerificationError(
-                f"history differs from {label}: a record from {first} to {last} was rewritten",
-                where=f"records {first}-{last}",
+            span = (
+                f"record {first} was" if first == last else f"a record from {first} to {last} was"
             )
+            message = (
+                f"{inconsistent} has another root ({span} was rewritten after it was signed, "
+                f"or {head.party} signed a history the ledger never held)"
+            )
+            if first == last:
+                raise VerificationError(message, seq=first)
+            raise VerificationError(message, where=f"records {first}-{last}")
         good_sizes.append(head.tree_size)
     return len(heads)
 
