@@ -198,3 +198,12 @@ def test_bad_input_names_the_parameter(call: Callable[[], object], where: str) -
     with pytest.raises(InputError) as caught:
         call()
     assert caught.value.where == where
+
+
+def test_a_population_past_the_documented_maximum_is_refused_at_once() -> None:
+    # SciPy's hypergeometric distribution stalls above about 10^9 (20 s and more at
+    # 10^12); the command answered nothing for 2^63 sites.
+    assert site_detection_probability(10**9, 1, 1) == pytest.approx(1e-9)
+    for sites in (10**9 + 1, 2**63):
+        with pytest.raises(InputError, match="at most 1000000000"):
+            site_detection_probability(sites, 1, 1)

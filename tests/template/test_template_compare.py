@@ -304,3 +304,9 @@ def test_a_weak_candidate_of_another_shape_is_caught() -> None:
         for _ in range(100)
     )
     assert caught == 100
+
+
+def test_a_monte_carlo_past_the_maximum_is_refused() -> None:
+    same = Counted(np.array([10.0, 20.0, 30.0, 40.0]), 100.0)
+    with pytest.raises(InputError, match="between 0 and 100000 draws"):
+        compare_spectra(same, same, false_alarm_probability=0.05, monte_carlo=10**8)

@@ -10,7 +10,7 @@ from treatyverify.cli.common import App, JsonOption, console, emit_json, print_t
 from treatyverify.errors import SpecError
 from treatyverify.methods.gamma.io import load_spectrum
 from treatyverify.methods.gamma.resolution import measurement_from_spectrum
-from treatyverify.methods.template.compare import compare_spectra
+from treatyverify.methods.template.compare import MAX_MONTE_CARLO, compare_spectra
 from treatyverify.methods.template.multiplets import compare_multiplets
 from treatyverify.treaty import load_treaty
 from treatyverify.treaty.models import MethodSpec
@@ -61,7 +61,11 @@ def compare_command(
         "both terms the resolution is measured on each spectrum.",
     ),
     monte_carlo: int = typer.Option(
-        0, "--monte-carlo", min=0, help="Null draws for an exact p-value (0: chi-square)."
+        0,
+        "--monte-carlo",
+        min=0,
+        max=MAX_MONTE_CARLO,
+        help="Null draws for an exact p-value (0: chi-square).",
     ),
     all_outputs: bool = typer.Option(
         False,

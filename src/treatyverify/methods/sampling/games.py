@@ -75,7 +75,7 @@ from scipy.optimize import brentq
 from scipy.stats import norm
 
 from treatyverify.errors import InputError
-from treatyverify.methods.sampling.attribute import non_detection_probability
+from treatyverify.methods.sampling.attribute import detection_probability, non_detection_probability
 
 __all__ = [
     "ROC",
@@ -316,7 +316,7 @@ def site_detection_probability(sites: int, inspections: int, violations: int) ->
     violations
         Sites ``k`` at which the inspectee violates.
     """
-    return 1.0 - non_detection_probability(sites, violations, inspections)
+    return detection_probability(sites, violations, inspections)
 
 
 @dataclass(frozen=True)

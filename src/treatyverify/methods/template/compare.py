@@ -46,12 +46,23 @@ from treatyverify.methods.template.align import (
 
 __all__ = [
     "DRIFT_BEYOND_LIMIT",
+    "MAX_MONTE_CARLO",
     "NORMALIZATIONS",
     "CountedSpectrum",
     "TemplateComparison",
     "compare_spectra",
     "merge_bins",
 ]
+
+
+MAX_MONTE_CARLO = 100_000
+"""Most conditional null draws for a Monte Carlo p-value: a resolution of 1e-5 in p, a
+few minutes of work; more would only hold a command for hours."""
+
+
+def _check_draws(monte_carlo: int) -> None:
+    if not 0 <= monte_carlo <= MAX_MONTE_CARLO:
+        raise InputError(f"between 0 and {MAX_MONTE_CARLO} draws", where="monte_carlo")
 
 
 class CountedSpectrum(Protocol):
@@ -287,6 +298,7 @@ def compare_spectra(
         )
     t_counts = np.asarray(template.counts, dtype=np.float64)
     c_counts = np.asarray(candidate.counts, dtype=np.float64)
+    _check_draws(monte_carlo)
     if t_counts.shape != c_counts.shape or t_counts.ndim != 1:
         raise InputError(
             f"template and candidate differ in channel count ({t_counts.size} and {c_counts.size})",
