@@ -104,8 +104,17 @@ def check_record_time(text: str, *, where: str) -> datetime:
     """
     if not _TIME_FORM.fullmatch(text):
         raise InputError("not a UTC time of the form YYYY-MM-DDTHH:MM:SS.ffffffZ", where=where)
-    try:
-        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    try:  # by position: strptime costs several microseconds per record
+        return datetime(
+            int(text[0:4]),
+            int(text[5:7]),
+            int(text[8:10]),
+            int(text[11:13]),
+            int(text[14:16]),
+            int(text[17:19]),
+            int(text[20:26]),
+            tzinfo=UTC,
+        )
     except ValueError:
         raise InputError("not a real date and time", where=where) from None
 
