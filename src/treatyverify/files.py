@@ -7,7 +7,9 @@ import json
 import math
 import os
 import re
+import stat
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ __all__ = [
     "MAX_YAML_DEPTH",
     "MAX_YAML_NODES",
     "YAMLLimitError",
+    "check_output",
     "load_yaml",
     "parse_json",
     "read_json",
@@ -140,6 +143,35 @@ _STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
 _BRACKETS = re.compile(r"[\[\]{}]")
 
 
+def check_output(
+    path: str | Path, *, force: bool = False, protected: Sequence[str | Path] = ()
+) -> Path:
+    """Refuse an output path that would destroy something: an existing file unless
+    ``force``; never a folder or another non-regular file (a device, a FIFO), a file
+    readable by its owner only (private keys and draw secrets are written so), or any
+    of the ``protected`` paths (the ledger); InputError naming the path."""
+    target = Path(path)
+    try:
+        exists = target.exists() or target.is_symlink()
+        if not exists:
+            return target
+        if not target.is_file():
+            raise InputError("not a regular file; refusing to write to it", where=str(target))
+        if stat.S_IMODE(target.stat().st_mode) & 0o077 == 0:
+            raise InputError(
+                "an owner-only file (a key or a secret); refusing to write over it",
+                where=str(target),
+            )
+        for other in protected:
+            if Path(other).exists() and target.samefile(other):
+                raise InputError("this is the ledger; refusing to write over it", where=str(target))
+    except OSError as exc:
+        raise InputError(f"unusable path ({exc.strerror or exc})", where=str(target)) from None
+    if not force:
+        raise InputError("the file exists; give --force to replace it", where=str(target))
+    return target
+
+
 def write_atomically(path: str | Path, data: bytes, *, mode: int = 0o644) -> Path:
     """Write ``data`` to ``path`` through a synced temporary file in the same folder.
 
@@ -158,6 +190,8 @@ def write_atomically(path: str | Path, data: bytes, *, mode: int = 0o644) -> Pat
         raise InputError("the output folder does not exist", where=str(target))
     if target.is_dir():
         raise InputError("the output path is a folder", where=str(target))
+    if target.exists() and not target.is_file():
+        raise InputError("not a regular file; refusing to write to it", where=str(target))
     temporary: str | None = None
     try:
         descriptor, temporary = tempfile.mkstemp(

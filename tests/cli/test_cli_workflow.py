@@ -326,6 +326,30 @@ def test_evaluate_is_not_fooled_by_a_declaration_dated_ahead(workspace: Path) ->
     assert code == 2 and "--on" in err
 
 
+def test_outputs_never_destroy_the_ledger_a_key_or_an_existing_file(workspace: Path) -> None:
+    keys, ledger = workspace / "keys", workspace / "ledger.sqlite"
+    export = workspace / "export.jsonl"
+    ok("record", "export", "--out", str(export), "--ledger", str(ledger))
+    first = export.read_bytes()
+    for target, force, says in (
+        (export, False, "--force"),
+        (ledger, True, "this is the ledger"),
+        (keys / "us.key", True, "owner-only"),
+        (Path("/dev/null"), True, "not a regular file"),
+    ):
+        args = ["record", "export", "--out", str(target), "--ledger", str(ledger)]
+        code, _out, err = run(*args, *(["--force"] if force else []))
+        assert code == 2 and says in err, (target, err)
+    assert export.read_bytes() == first and size(ledger) == 1
+    ok("record", "export", "--out", str(export), "--force", "--ledger", str(ledger))
+    head = workspace / "us-head.json"
+    signed = ("record", "head", "--key", str(keys / "us.key"), "--ledger", str(ledger))
+    ok(*signed, "--out", str(head))
+    code, _out, err = run(*signed, "--out", str(head))
+    assert code == 2 and "--force" in err  # a kept head is evidence
+    ok(*signed, "--out", str(head), "--force")
+
+
 def test_verify_fails_closed_on_keys_it_cannot_pin(workspace: Path) -> None:
     ledger = workspace / "ledger.sqlite"
     empty = workspace / "empty"

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from treatyverify.errors import TreatyVerifyError
+from treatyverify.files import check_output
 from treatyverify.records.keys import PartyKey, PublicPartyKey, load_private_key, load_public_keys
 from treatyverify.records.ledger import Ledger
 from treatyverify.records.pinned import ledger_spec
@@ -50,6 +51,18 @@ JsonOption = typer.Option(False, "--json", help="Print JSON instead of a table."
 def ledger_location(value: str | None) -> str:
     """The ledger location from the option, the environment, or the default."""
     return value or os.environ.get(LEDGER_ENV) or "ledger.sqlite"
+
+
+ForceOption = typer.Option(False, "--force", help="Replace the output file if it exists.")
+
+
+def output_path(out: Path, ledger: str | None, *, force: bool) -> Path:
+    """``out`` once :func:`~treatyverify.files.check_output` has found it safe to write:
+    never the ledger (a SQLite file), a key or secret, or a non-regular file, and an
+    existing file only with ``--force``."""
+    location = ledger_location(ledger)
+    protected = [] if "://" in location else [location]
+    return check_output(out, force=force, protected=protected)
 
 
 def open_ledger(value: str | None) -> Ledger:

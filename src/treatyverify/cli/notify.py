@@ -17,6 +17,7 @@ import typer
 
 from treatyverify.cli.common import (
     App,
+    ForceOption,
     JsonOption,
     KeyOption,
     LedgerOption,
@@ -24,6 +25,7 @@ from treatyverify.cli.common import (
     emit_json,
     ledger_spec,
     open_ledger,
+    output_path,
     print_table,
     read_key,
 )
@@ -191,9 +193,11 @@ def import_command(
 @app.command("export")
 def export_command(
     out: Path = typer.Option(..., "--out", "-o", help="Output file, .json or .csv."),
+    force: bool = ForceOption,
     ledger: str | None = LedgerOption,
 ) -> None:
     """Write every notice in the ledger to a JSON or CSV file (atomically)."""
+    out = output_path(out, ledger, force=force)
     with open_ledger(ledger) as book:
         notices = [
             parse_notice(r.body, where=f"record {r.seq}") for r in book.records(kinds=[NOTICE_KIND])

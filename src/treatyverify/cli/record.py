@@ -11,6 +11,7 @@ import typer
 
 from treatyverify.cli.common import (
     App,
+    ForceOption,
     JsonOption,
     KeyOption,
     LedgerOption,
@@ -19,6 +20,7 @@ from treatyverify.cli.common import (
     ledger_location,
     ledger_spec,
     open_ledger,
+    output_path,
     print_table,
     read_key,
     read_keyring,
@@ -31,7 +33,7 @@ from treatyverify.exchange.declarations import (
     load_declaration,
     submit_declaration,
 )
-from treatyverify.files import parse_json, read_json, read_text
+from treatyverify.files import parse_json, read_json, read_text, write_atomically
 from treatyverify.notifications.notices import parse_notice, submit_notice
 from treatyverify.records import consensus
 from treatyverify.records.heads import load_tree_head, sign_tree_head
@@ -300,15 +302,18 @@ def verify_command(
 def head_command(
     key: Path = KeyOption,
     out: Path = typer.Option(..., "--out", "-o", help="File for the signed head."),
+    force: bool = ForceOption,
     ledger: str | None = LedgerOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """Verify the ledger, then sign its tree head as this party and keep it in a file."""
+    """Verify the ledger, then sign its tree head as this party and keep it in a file
+    (an existing head is evidence: it is replaced only with ``--force``)."""
+    target = output_path(out, ledger, force=force)
     signer = read_key(key)
     with open_ledger(ledger) as book:
         verify_ledger(book)
         head = sign_tree_head(book, signer)
-    head.save(out)
+    head.save(target)
     if as_json:
         emit_json(head.to_json())
         return
@@ -357,17 +362,19 @@ def prove_command(
 @app.command("export")
 def export_command(
     out: Path | None = typer.Option(None, "--out", "-o", help="JSON-lines file (default stdout)."),
+    force: bool = ForceOption,
     ledger: str | None = LedgerOption,
 ) -> None:
     """Export every record with its signature as JSON lines, for another party's copy."""
+    target = None if out is None else output_path(out, ledger, force=force)
     with open_ledger(ledger) as book:
         lines = [json.dumps(r.to_json(), ensure_ascii=False) for r in book.records()]
     text = "\n".join(lines) + "\n"
-    if out is None:
+    if target is None:
         typer.echo(text, nl=False)
     else:
-        out.write_text(text, encoding="utf-8")
-        console.print(f"{len(lines)} records -> {out}")
+        write_atomically(target, text.encode("utf-8"))
+        console.print(f"{len(lines)} records -> {target}")
 
 
 @app.command("import")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from treatyverify.errors import InputError, SigningKeyError
-from treatyverify.files import read_json
+from treatyverify.files import read_json, write_atomically
 from treatyverify.records.canonical import canonical_bytes
 from treatyverify.records.keys import PartyKey, PublicPartyKey
 from treatyverify.records.ledger import Ledger, format_time
@@ -115,7 +115,7 @@ class SignedTreeHead:
 
     def save(self, path: Path) -> None:
         """Write the head as JSON."""
-        path.write_text(json.dumps(self.to_json(), indent=2) + "\n", encoding="utf-8")
+        write_atomically(path, (json.dumps(self.to_json(), indent=2) + "\n").encode("utf-8"))
 
 
 def load_tree_head(path: Path) -> SignedTreeHead:
