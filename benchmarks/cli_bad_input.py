@@ -70,7 +70,7 @@ class _TimeoutError(Exception):
     """An invocation ran past its time."""
 
 
-def _commands() -> Iterator[tuple[str, Any]]:
+def commands() -> Iterator[tuple[str, Any]]:
     def walk(command: Any, path: list[str]) -> Iterator[tuple[str, Any]]:
         if hasattr(command, "commands"):
             for name, sub in sorted(command.commands.items()):
@@ -81,19 +81,19 @@ def _commands() -> Iterator[tuple[str, Any]]:
     yield from walk(typer.main.get_command(app), [])
 
 
-def _annotations(command: Any) -> dict[str, Any]:
+def annotations(command: Any) -> dict[str, Any]:
     function = inspect.unwrap(command.callback)
     return typing.get_type_hints(function)
 
 
-def _base_type(annotation: Any) -> Any:
+def base_type(annotation: Any) -> Any:
     """``Path`` for ``Path | None`` and ``list[Path]``; the type otherwise."""
     args = [a for a in typing.get_args(annotation) if a is not type(None)]
     origin = typing.get_origin(annotation)
     if origin in (list, tuple) and args:
         return args[0]
     if origin in (typing.Union, types.UnionType) and len(args) == 1:
-        return _base_type(args[0])
+        return base_type(args[0])
     return annotation
 
 
@@ -155,7 +155,7 @@ class Workspace:
         }
         if name in table:
             return table[name]
-        base = _base_type(annotation)
+        base = base_type(annotation)
         if name in ("out", "png") or name.endswith("_out"):
             return str(self.fresh(name))
         if base is Path:
@@ -167,7 +167,7 @@ class Workspace:
         return "x"
 
     def malformed(self, annotation: Any) -> Iterator[tuple[str, str]]:
-        base = _base_type(annotation)
+        base = base_type(annotation)
         if base is Path:
             for case, content in FILE_CASES.items():
                 path = self.fresh(case)
@@ -190,7 +190,23 @@ class Workspace:
                 yield f"file {case}", str(path)
 
 
-def _invoke(args: list[str], timeout_s: int) -> tuple[str, str]:
+def arguments(
+    space: Workspace, name: str, params: list[Any], target: Any, value: str, hints: dict[str, Any]
+) -> list[str]:
+    """The command line: ``value`` for ``target``, plausible values for the others."""
+    args = name.split()
+    for p in params:
+        if p is not target and not p.required and p.name not in QUICK:
+            continue
+        text = value if p is target else space.plausible(p.name, hints.get(p.name))
+        if p.param_type_name == "argument":
+            args.append(text)
+        else:
+            args += [p.opts[0], text]
+    return args
+
+
+def invoke(args: list[str], timeout_s: int) -> tuple[str, str]:
     runner = CliRunner()
 
     def expire(_signum: int, _frame: Any) -> None:
@@ -232,24 +248,15 @@ def run(timeout_s: int, only: str | None = None) -> list[Outcome]:
     outcomes: list[Outcome] = []
     with tempfile.TemporaryDirectory() as folder:
         space = Workspace(Path(folder))
-        for name, command in _commands():
+        for name, command in commands():
             if name in ("serve", "demo") or (only and not name.startswith(only)):
                 continue  # serve never returns; demo is checked by its own tests
-            print(f"{name} ...", flush=True)
-            hints = _annotations(command)
+            hints = annotations(command)
             params = [p for p in command.params if not getattr(p, "is_flag", False)]
             for target in params:
                 for case, value in space.malformed(hints.get(target.name)):
-                    args = name.split()
-                    for p in params:
-                        if p is not target and not p.required and p.name not in QUICK:
-                            continue
-                        text = value if p is target else space.plausible(p.name, hints.get(p.name))
-                        if p.param_type_name == "argument":
-                            args.append(text)
-                        else:
-                            args += [p.opts[0], text]
-                    kind, detail = _invoke(args, timeout_s)
+                    args = arguments(space, name, params, target, value, hints)
+                    kind, detail = invoke(args, timeout_s)
                     outcomes.append(Outcome(name, target.name or "", case, kind, detail))
     return outcomes
 

@@ -36,7 +36,9 @@ MATERIALS = {"plutonium": ("Pu", None), "heu": ("U", "U-235"), "uranium-233": ("
 def scenario_command(
     plant: str = typer.Argument(..., help="reprocessing (Pu balance) or enrichment (U balance)."),
     out: Path = typer.Option(..., "--out", "-o", help="Facility file to write (.json or .yaml)."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the measurement errors."),
+    seed: int = typer.Option(
+        0, "--seed", min=0, max=2**63 - 1, help="Seed of the measurement errors."
+    ),
     divert_kg: float = typer.Option(0.0, "--divert", help="Mass diverted without record, kg."),
     month: int = typer.Option(6, "--month", help="Month (1-12) of an abrupt diversion."),
     spread: bool = typer.Option(

@@ -5,11 +5,13 @@ from __future__ import annotations
 import functools
 import json
 import os
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import typer
+import typer.core
 from rich.console import Console
 from rich.table import Table
 
@@ -95,9 +97,16 @@ def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]
     console.print(table)
 
 
+def one_line(text: str) -> str:
+    """``text`` with every character that is not printable (a newline, a record
+    separator, a terminal escape from a file name) written as its escape, so that an
+    error stays one line and cannot drive the terminal."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
 def error_line(exc: TreatyVerifyError) -> None:
     """Write one clear line for ``exc`` on standard error."""
-    typer.echo(f"error: {exc}", err=True)
+    typer.echo(f"error: {one_line(str(exc))}", err=True)
 
 
 def _guarded(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -114,8 +123,40 @@ def _guarded(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+class OneLineErrors(typer.core.TyperGroup):
+    """The root command group: a usage error (a missing or malformed option, an unknown
+    command) is one line on standard error, exit status 2, like every other error,
+    instead of the framed panel Typer draws. Help still prints whole."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        standalone = kwargs.pop("standalone_mode", True)
+        kwargs["standalone_mode"] = False
+        if not standalone:
+            return super().main(*args, **kwargs)
+        try:
+            result = super().main(*args, **kwargs)
+        except typer.TyperException as exc:
+            format_message = getattr(exc, "format_message", None)
+            message = format_message() if format_message is not None else str(exc)
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                typer.echo(message, err=True)  # the help, whole
+            else:
+                context = getattr(exc, "ctx", None)
+                where = f"{context.command_path}: " if context is not None else ""
+                typer.echo(f"error: {one_line(where + ' '.join(message.split()))}", err=True)
+            sys.exit(getattr(exc, "exit_code", 2))
+        except typer.Abort:
+            typer.echo("error: aborted", err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) and not isinstance(result, bool) else 0)
+
+
 class App(typer.Typer):
     """A Typer app whose commands report treatyverify errors as one line, exit status 2."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("cls", OneLineErrors)
+        super().__init__(*args, **kwargs)
 
     def command(self, *args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Any]:
         """Register a command like :meth:`typer.Typer.command`, guarded by ``_guarded``."""

@@ -14,7 +14,10 @@ import typer
 from treatyverify.cli.common import console, print_table
 from treatyverify.cli.exercise import run_with_progress, summary_rows
 from treatyverify.demo import run_demo
+from treatyverify.errors import InputError
 from treatyverify.exercise import load_scenario
+from treatyverify.exercise.montecarlo import MAX_WORKERS
+from treatyverify.exercise.scenario import MAX_RUNS
 
 DEMO_EXERCISE = "warhead-dismantlement"
 """The shipped scenario the demo exercises (its own run count keeps it under two minutes)."""
@@ -38,6 +41,11 @@ def run_demo_command(
     verification exercise with its report."""
     from treatyverify.report.exercise_report import write_exercise_report
 
+    loaded = load_scenario(exercise)  # every option is checked before anything is written
+    if runs is not None and not 1 <= runs <= MAX_RUNS:
+        raise InputError(f"between 1 and {MAX_RUNS} runs", where="--runs")
+    if not 1 <= workers <= MAX_WORKERS:
+        raise InputError(f"between 1 and {MAX_WORKERS} workers", where="--workers")
     console.print("[bold]treatyverify demo[/bold]: New START-style exchange, 1 March 2022 data")
     result = run_demo(out, say=lambda line: console.print(f"  {line}"))
     print_table(
@@ -63,7 +71,6 @@ def run_demo_command(
         f"--keys {result.out / 'keys'} --head {result.out / 'heads' / 'ru.json'}"
     )
 
-    loaded = load_scenario(exercise)
     console.print(
         f"[bold]exercise[/bold] {loaded.scenario.scenario}: {loaded.scenario.title} "
         f"({runs or loaded.scenario.monte_carlo.runs} runs per strategy and point, "

@@ -28,6 +28,11 @@ app = App(help="Verifiable random draws (commit-reveal among all parties).", no_
 SecretOption = typer.Option(..., "--secret", "-s", help="File holding this party's secret.")
 
 
+MAX_DRAW_HOURS = 24.0 * 366
+"""Longest commit or reveal period of a draw (h): a year, far beyond any inspection
+schedule; more is a typo."""
+
+
 @app.command("open")
 def open_command(
     draw: str = typer.Argument(..., help="Draw identifier."),
@@ -42,6 +47,9 @@ def open_command(
 ) -> None:
     """Open a draw of COUNT labels out of POPULATION."""
     labels = [label.strip() for label in population.split(",") if label.strip()]
+    for name, hours in (("--commit-hours", commit_hours), ("--reveal-hours", reveal_hours)):
+        if not 0.0 < hours <= MAX_DRAW_HOURS:  # also refuses NaN
+            raise InputError(f"between 0 and {MAX_DRAW_HOURS:g} hours", where=name)
     now = datetime.now(UTC)
     commit_by = now + timedelta(hours=commit_hours)
     with open_ledger(ledger) as book:

@@ -15,12 +15,14 @@ import typer
 
 from treatyverify.cli.common import (
     App,
+    ForceOption,
     JsonOption,
     LedgerOption,
     console,
     emit_json,
     ledger_spec,
     open_ledger,
+    output_path,
     print_table,
     read_key,
 )
@@ -82,17 +84,23 @@ def prove_command(
     secret: Path = typer.Argument(..., help="The party's secret file."),
     out: Path = typer.Option(..., "--out", "-o", help="Public declaration to write (JSON)."),
     key: Path | None = typer.Option(None, "--key", "-k", help="Record it, signed with this key."),
+    force: bool = ForceOption,
     ledger: str | None = LedgerOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """Build the public declaration with its proof that the total is within the limit."""
+    """Build the public declaration with its proof that the total is within the limit.
+
+    The output path is checked first and the file written last, after the record (when
+    ``--key`` is given) is in the ledger: a refused record leaves no file behind.
+    """
+    target = output_path(out, ledger, force=force)
     party_secret = read_secret(secret)
     declaration = prove(load_treaty(party_secret.treaty), party_secret)
-    write_atomically(out, (declaration.to_json() + "\n").encode("utf-8"))
     seq = None
     if key is not None:
         with open_ledger(ledger) as book:
             seq = record_declaration(book, ledger_spec(book), read_key(key), declaration).seq
+    write_atomically(target, (declaration.to_json() + "\n").encode("utf-8"))
     if as_json:
         emit_json({"declaration": str(out), "seq": seq, "proof_bytes": declaration.proof_bytes()})
         return

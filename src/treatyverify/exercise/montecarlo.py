@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 import tempfile
 import time
 from collections import Counter, defaultdict
@@ -27,6 +28,7 @@ from treatyverify.barrier.barrier import STATUS_ERROR, STATUS_INCONCLUSIVE
 from treatyverify.errors import InputError
 from treatyverify.exercise.loader import LoadedScenario, cached_scenario
 from treatyverify.exercise.outcome import RunOutcome
+from treatyverify.exercise.scenario import MAX_RUNS
 from treatyverify.exercise.stats import Estimate
 from treatyverify.exercise.world import RunContext
 
@@ -39,6 +41,11 @@ __all__ = [
 ]
 
 Progress = Callable[[int, int], None]
+
+MAX_WORKERS = 256
+"""Most local worker processes (a typo guard: a machine with more cores is rare)."""
+_SCHEDULER = re.compile(r"(tcp|tls|inproc|ucx|ws|wss)://[!-~]{1,300}")
+"""A Dask scheduler address: one of Dask's protocols, then printable ASCII."""
 """Called with (runs done, runs in all) as runs finish."""
 
 _PREPARED: dict[tuple[str, int, str, str], Any] = {}
@@ -345,12 +352,14 @@ def run_exercise(
     """
     runs = loaded.scenario.monte_carlo.runs if runs is None else runs
     seed = loaded.scenario.monte_carlo.seed if seed is None else seed
-    if runs < 1:
-        raise InputError("at least one run", where="--runs")
-    if seed < 0:
-        raise InputError("the seed is a non-negative integer", where="--seed")
-    if workers < 1:
-        raise InputError("at least one worker", where="--workers")
+    if not 1 <= runs <= MAX_RUNS:
+        raise InputError(f"between 1 and {MAX_RUNS} runs", where="--runs")
+    if not 0 <= seed < 2**63:
+        raise InputError("the seed is an integer from 0 to 2^63 - 1", where="--seed")
+    if not 1 <= workers <= MAX_WORKERS:
+        raise InputError(f"between 1 and {MAX_WORKERS} workers", where="--workers")
+    if scheduler is not None and not _SCHEDULER.fullmatch(scheduler):
+        raise InputError("a Dask scheduler address is PROTOCOL://HOST:PORT", where="--scheduler")
     lanes = 1 if scheduler is None and workers == 1 else max(workers, 2)
     size = max(1, min(50, runs // (4 * lanes) or 1))
     chunks = _chunks(loaded, runs, size)

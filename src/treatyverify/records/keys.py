@@ -147,7 +147,12 @@ def write_key_pair(key: PartyKey, directory: Path) -> tuple[Path, Path]:
     tuple of Path
         The private and public key file paths.
     """
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SigningKeyError(
+            f"cannot make the key folder ({exc.strerror or exc})", where=str(directory)
+        ) from None
     private_path = directory / f"{key.party}.key"
     public_path = directory / f"{key.party}.pub"
     if private_path.exists():

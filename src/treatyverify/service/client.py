@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from treatyverify.errors import TreatyVerifyError, UnknownNameError, VerificationError
+from treatyverify.errors import InputError, TreatyVerifyError, UnknownNameError, VerificationError
 from treatyverify.records.canonical import canonical_bytes
 from treatyverify.records.keys import PartyKey, PublicPartyKey
 from treatyverify.records.ledger import (
@@ -75,7 +75,10 @@ class ServiceClient:
     ) -> None:
         self.key = key
         self.base_url = base_url.rstrip("/")
-        self.http = http or httpx.Client(base_url=self.base_url, timeout=timeout_s)
+        try:
+            self.http = http or httpx.Client(base_url=self.base_url, timeout=timeout_s)
+        except httpx.InvalidURL as exc:
+            raise InputError(f"not a usable URL ({exc})", where="--url") from None
         self.now = now or (lambda: datetime.now(UTC))
 
     def close(self) -> None:

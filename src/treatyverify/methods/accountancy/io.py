@@ -41,7 +41,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from treatyverify.errors import InputError
-from treatyverify.files import load_yaml, parse_json, write_atomically
+from treatyverify.files import load_yaml, parse_json, read_text, write_atomically
 from treatyverify.methods.accountancy.measurement_errors import (
     ErrorModel,
     MethodErrors,
@@ -233,10 +233,7 @@ def load_facility(path: str | Path, *, error_model: ErrorModel | None = None) ->
     """
     file = Path(path)
     name = file.name
-    try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read the file ({exc.strerror})", where=str(file)) from None
+    text = read_text(file)
     data: Any
     if file.suffix.lower() == ".json":
         data = parse_json(text, where=name)

@@ -284,6 +284,14 @@ def load_instrument_profile(path: str | Path) -> InstrumentProfile:
         raise _first_error(exc, str(file)) from None
 
 
+def _is_file(name: str) -> bool:
+    """Whether ``name`` is an existing file (a name the system cannot use is not)."""
+    try:
+        return Path(name).is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def _looks_like_path(name: str) -> bool:
     return "/" in name or "\\" in name or name.endswith((".yaml", ".yml"))
 
@@ -299,7 +307,7 @@ def resolve_instrument(id_or_file: str, spec: TreatySpec | None = None) -> Instr
     InputError
         An id given without a treaty, or an unreadable file.
     """
-    if _looks_like_path(id_or_file) or Path(id_or_file).is_file():
+    if _looks_like_path(id_or_file) or _is_file(id_or_file):
         return load_instrument_profile(id_or_file)
     if spec is None:
         raise InputError(

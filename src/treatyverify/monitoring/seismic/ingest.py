@@ -432,6 +432,13 @@ def _checked_station(
 
 
 def _read_station_csv(path: Path, text: str) -> dict[str, Station]:
+    try:
+        return _station_rows(path, text)
+    except csv.Error as exc:  # a field past the csv module's size limit, a NUL byte
+        raise InputError(f"not a readable CSV file ({exc})", where=str(path)) from None
+
+
+def _station_rows(path: Path, text: str) -> dict[str, Station]:
     reader = csv.DictReader(text.splitlines())
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in _CSV_COLUMNS if c not in header]
