@@ -155,6 +155,8 @@ def _write_secret(path: Path, value: bytes) -> None:
         ) from None
     with os.fdopen(descriptor, "w") as handle:
         handle.write(value.hex() + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())  # a secret lost in a crash would default the draw
 
 
 def _read_secret(path: Path) -> bytes:

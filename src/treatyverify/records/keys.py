@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 from treatyverify.errors import InputError, SigningKeyError
-from treatyverify.files import read_json
+from treatyverify.files import read_json, write_atomically
 
 __all__ = [
     "PartyKey",
@@ -167,7 +167,9 @@ def write_key_pair(key: PartyKey, directory: Path) -> tuple[Path, Path]:
     descriptor = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(pem)
-    public_path.write_text(_public_key_json(key.public), encoding="utf-8")
+        handle.flush()
+        os.fsync(handle.fileno())
+    write_atomically(public_path, _public_key_json(key.public).encode("utf-8"))
     return private_path, public_path
 
 
