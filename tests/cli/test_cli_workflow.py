@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from treatyverify.cli.app import app
+from treatyverify.records.ledger import Ledger
 
 runner = CliRunner()
 
@@ -348,6 +349,39 @@ def test_outputs_never_destroy_the_ledger_a_key_or_an_existing_file(workspace: P
     code, _out, err = run(*signed, "--out", str(head))
     assert code == 2 and "--force" in err  # a kept head is evidence
     ok(*signed, "--out", str(head), "--force")
+
+
+def test_heads_compare_finds_a_split_view_without_the_ledger(workspace: Path) -> None:
+    keys, ledger = workspace / "keys", workspace / "ledger.sqlite"
+    other = workspace / "other.sqlite"  # the holder's second history, same keys
+    init = ("record", "init", "--treaty", "new-start", "--keys", str(keys))
+    ok(*init, "--key", str(keys / "us.key"), "--ledger", str(other))
+
+    def declare_and_sign(book: Path, ref: str, party: str, head: Path, count: int) -> None:
+        body = workspace / f"{ref}.json"
+        body.write_text(json.dumps(declaration(ref, deployed_icbm=count)))
+        ok("record", "declare", str(body), "--key", str(keys / "us.key"), "--ledger", str(book))
+        sign = ("record", "head", "--key", str(keys / f"{party}.key"), "--out", str(head))
+        ok(*sign, "--ledger", str(book))
+
+    h2, h3, forked = (workspace / name for name in ("h2.json", "h3.json", "forked.json"))
+    declare_and_sign(ledger, "us-1", "us", h2, 400)
+    declare_and_sign(ledger, "us-2", "ru", h3, 410)
+    declare_and_sign(other, "us-1b", "us", forked, 300)
+    compare = ("record", "heads", "compare", "--keys", str(keys))
+    assert "one history" in ok(*compare, str(h2), str(h3), "--ledger", str(ledger))
+    # The proof as the service serves it, checked against the signed roots alone.
+    with Ledger.open(ledger) as book:
+        path = [node.hex() for node in book.consistency_proof(2, 3)]
+    proof = workspace / "proof.json"
+    proof.write_text(json.dumps({"old": 2, "size": 3, "path": path}))
+    ok(*compare, str(h3), str(h2), "--proof", str(proof))
+    code, _out, err = run(*compare, str(h2), str(forked))
+    assert code == 2 and "split view" in err and "head by us (size 2" in err
+    code, _out, err = run(*compare, str(forked), str(h3), "--proof", str(proof))
+    assert code == 2 and "not shown to be one history" in err
+    code, _out, err = run(*compare, str(h2), str(h3))
+    assert code == 2 and "--proof" in err
 
 
 def test_verify_fails_closed_on_keys_it_cannot_pin(workspace: Path) -> None:

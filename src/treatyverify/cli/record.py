@@ -36,13 +36,15 @@ from treatyverify.exchange.declarations import (
 from treatyverify.files import parse_json, read_json, read_text, write_atomically
 from treatyverify.notifications.notices import parse_notice, submit_notice
 from treatyverify.records import consensus
-from treatyverify.records.heads import load_tree_head, sign_tree_head
+from treatyverify.records.heads import check_heads_consistent, load_tree_head, sign_tree_head
 from treatyverify.records.ledger import Ledger, Record
 from treatyverify.records.merkle import verify_inclusion
 from treatyverify.records.verify import verify_ledger
 from treatyverify.treaty import TreatySpec, load_treaty
 
 app = App(help="The signed, multi-party record ledger.", no_args_is_help=True)
+heads = App(help="Signed tree heads: compare two without the ledger.", no_args_is_help=True)
+app.add_typer(heads, name="heads")
 
 
 def _spec_for(ledger: Ledger) -> TreatySpec:
@@ -402,3 +404,65 @@ def _read_lines(path: Path) -> list[str]:
 
 def _parse_line(line: str, path: Path, number: int) -> Any:
     return parse_json(line, where=f"{path}: line {number}")
+
+
+@heads.command("compare")
+def heads_compare_command(
+    first: Path = typer.Argument(..., help="A signed tree head (JSON)."),
+    second: Path = typer.Argument(..., help="Another head of the same ledger."),
+    keys: Path = typer.Option(..., "--keys", help="Public keys this verifier pins."),
+    proof: Path | None = typer.Option(
+        None,
+        "--proof",
+        help="Consistency proof (JSON: a list of hex hashes, or the "
+        "service's GET /api/ledger/proofs/consistency answer).",
+    ),
+    ledger: str | None = typer.Option(
+        None, "--ledger", "-l", help="Take the proof from this copy instead of --proof."
+    ),
+    as_json: bool = JsonOption,
+) -> None:
+    """Check that two signed heads describe one history (a split view fails, exit 2).
+
+    Heads of one size need no proof. Otherwise the consistency proof comes from a file
+    or from a copy of the ledger; either way it is checked against the two signed roots
+    alone, so the copy need not be trusted.
+    """
+    pinned = read_keyring(keys) or {}
+    a, b = load_tree_head(first), load_tree_head(second)
+    old, new = sorted((a, b), key=lambda h: h.tree_size)
+    path: list[bytes] = []
+    if old.tree_size != new.tree_size:
+        if (proof is None) == (ledger is None):
+            raise InputError("give --proof FILE or --ledger, one of them", where="--proof")
+        if proof is not None:
+            path = _proof_hashes(read_json(proof), str(proof))
+        else:
+            with open_ledger(ledger) as book:
+                if new.tree_size > book.size:
+                    raise InputError(
+                        f"this copy holds {book.size} records, fewer than {new.tree_size}",
+                        where="--ledger",
+                    )
+                path = book.consistency_proof(old.tree_size, new.tree_size)
+    check_heads_consistent(a, b, pinned, path)
+    if as_json:
+        emit_json({"consistent": True, "sizes": [old.tree_size, new.tree_size]})
+        return
+    console.print(
+        f"one history: head by {old.party} (size {old.tree_size}) and head by "
+        f"{new.party} (size {new.tree_size})"
+    )
+
+
+def _proof_hashes(document: Any, where: str) -> list[bytes]:
+    nodes = document.get("path") if isinstance(document, dict) else document
+    if not isinstance(nodes, list) or len(nodes) > 128:
+        raise InputError("a consistency proof is a list of at most 128 hex hashes", where=where)
+    try:
+        hashes = [bytes.fromhex(node) for node in nodes]
+    except (TypeError, ValueError):
+        raise InputError("a proof node is not a hex hash", where=where) from None
+    if any(len(h) != 32 for h in hashes):
+        raise InputError("a proof node is not 32 bytes", where=where)
+    return hashes

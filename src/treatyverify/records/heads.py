@@ -8,18 +8,26 @@ signed can later demand a consistency proof and so detect any rewrite of history
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from treatyverify.errors import InputError, SigningKeyError
+from treatyverify.errors import InputError, SigningKeyError, VerificationError
 from treatyverify.files import read_json, write_atomically
 from treatyverify.records.canonical import canonical_bytes
 from treatyverify.records.keys import PartyKey, PublicPartyKey
 from treatyverify.records.ledger import Ledger, format_time
+from treatyverify.records.merkle import verify_consistency
 
-__all__ = ["TREE_HEAD_DOMAIN", "SignedTreeHead", "load_tree_head", "sign_tree_head"]
+__all__ = [
+    "TREE_HEAD_DOMAIN",
+    "SignedTreeHead",
+    "check_heads_consistent",
+    "load_tree_head",
+    "sign_tree_head",
+]
 
 TREE_HEAD_DOMAIN = b"treatyverify/tree-head/v1\x00"
 HASH_BYTES = 32
@@ -158,3 +166,50 @@ def sign_tree_head(
         unsigned.key,
         signature,
     )
+
+
+def check_heads_consistent(
+    first: SignedTreeHead,
+    second: SignedTreeHead,
+    keys: dict[str, PublicPartyKey],
+    proof: Sequence[bytes] = (),
+) -> None:
+    """Check that two signed heads describe one history, without the ledger.
+
+    Both heads must carry valid signatures of pinned keys and name one treaty. Heads of
+    one size must have one root; otherwise ``proof`` must be an RFC 9162 consistency
+    proof from the smaller tree to the larger. Two validly signed heads of one size
+    with different roots are a split view. A proof that fails shows a split view or a
+    wrong proof (it comes from whoever holds the ledger), and the error says so.
+
+    Raises
+    ------
+    VerificationError
+        Naming both heads' signers and sizes.
+    """
+    for head in (first, second):
+        if not head.verify_signature(keys):
+            raise VerificationError(
+                f"head by {head.party} of size {head.tree_size} does not carry a valid "
+                "signature of a pinned key",
+                where="tree head",
+            )
+    if first.treaty != second.treaty:
+        raise VerificationError(
+            f"the heads are of two treaties ({first.treaty}, {second.treaty})", where="tree head"
+        )
+    old, new = sorted((first, second), key=lambda h: h.tree_size)
+    names = (
+        f"the head by {old.party} (size {old.tree_size}, {old.time}) and the head by "
+        f"{new.party} (size {new.tree_size}, {new.time})"
+    )
+    if old.tree_size == new.tree_size:
+        if old.root != new.root:
+            raise VerificationError(f"split view: {names} have different roots", where="tree head")
+        return
+    if not verify_consistency(old.tree_size, new.tree_size, old.root, new.root, list(proof)):
+        raise VerificationError(
+            f"not shown to be one history: {names} fail the consistency proof (a split "
+            "view, or a proof that is not of this ledger)",
+            where="tree head",
+        )
