@@ -260,3 +260,23 @@ def test_check_position_applies_the_local_rules_to_records_signed_elsewhere(
     check_position(ledger, follow, [report])
     with pytest.raises(UnknownNameError):
         check_position(ledger, follow)
+
+
+@pytest.mark.parametrize("reason", ["", "   ", None, "x" * 2001])
+def test_an_imported_dissent_without_a_reason_is_refused(tmp_path: Path, reason: object) -> None:
+    # dissent() refuses it on append; a dissent signed elsewhere must not enter by import.
+    ledger, keys = new_ledger(tmp_path / "ledger.db")
+    with ledger:
+        finding = ledger.append("finding", {"rule": "x"}, keys["ru"], ref="f-1", time=at(1))
+        body = {"target": finding.seq, "target_hash": finding.hash_hex, "reason": reason}
+        forged = seal_records(
+            ledger.treaty,
+            [Entry("dissent", body, str(finding.seq))],
+            keys["us"],
+            seq=ledger.size,
+            head=finding.hash,
+            time=at(2),
+        )
+        with pytest.raises(RecordRejectedError, match="states its reason"):
+            ledger.import_records(forged)
+        assert ledger.size == 2

@@ -195,7 +195,9 @@ def _state(
 def check_positions(
     records: dict[int, Record], positions: Iterable[Record]
 ) -> tuple[int, str] | None:
-    """Check co-signatures and dissents against the records they name.
+    """Check co-signatures and dissents against the records they name, and that each
+    dissent gives its reason (as :func:`dissent` requires), so that import and
+    verification refuse what append refuses.
 
     Parameters
     ----------
@@ -217,4 +219,10 @@ def check_positions(
             return position.seq, f"{position.kind} names no earlier finding or report"
         if position.body.get("target_hash") != record.hash_hex:
             return position.seq, f"{position.kind} names a hash record {record.seq} does not have"
+        if position.kind == DISSENT_KIND:
+            reason = position.body.get("reason")
+            if not isinstance(reason, str) or not 0 < len(reason.strip()) <= MAX_REASON_LENGTH:
+                return position.seq, (
+                    f"a dissent states its reason in 1 to {MAX_REASON_LENGTH} characters"
+                )
     return None
