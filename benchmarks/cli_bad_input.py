@@ -17,6 +17,7 @@ Usage: python benchmarks/cli_bad_input.py [--out results/cli_bad_input.json] [--
 from __future__ import annotations
 
 import argparse
+import contextlib
 import inspect
 import json
 import signal
@@ -116,6 +117,8 @@ class Workspace:
                 "--key", str(self.keys / "us.key"), "--ledger", str(self.ledger),
             ],
         )  # fmt: skip
+        self.scratch = root / "scratch"
+        self.scratch.mkdir()
         self.json = root / "plain.json"
         self.json.write_text("{}")
         self.count = 0
@@ -206,7 +209,9 @@ def arguments(
     return args
 
 
-def invoke(args: list[str], timeout_s: int) -> tuple[str, str]:
+def invoke(args: list[str], timeout_s: int, cwd: Path) -> tuple[str, str]:
+    """Run one command line in ``cwd`` (a scratch folder: a malformed value may name a
+    relative path, and nothing may land in the folder the harness was started from)."""
     runner = CliRunner()
 
     def expire(_signum: int, _frame: Any) -> None:
@@ -215,7 +220,8 @@ def invoke(args: list[str], timeout_s: int) -> tuple[str, str]:
     previous = signal.signal(signal.SIGALRM, expire)
     signal.alarm(timeout_s)
     try:
-        result = runner.invoke(app, args)
+        with contextlib.chdir(cwd):
+            result = runner.invoke(app, args)
     except _TimeoutError:
         return "hang", ""
     finally:
@@ -256,7 +262,7 @@ def run(timeout_s: int, only: str | None = None) -> list[Outcome]:
             for target in params:
                 for case, value in space.malformed(hints.get(target.name)):
                     args = arguments(space, name, params, target, value, hints)
-                    kind, detail = invoke(args, timeout_s)
+                    kind, detail = invoke(args, timeout_s, space.scratch)
                     outcomes.append(Outcome(name, target.name or "", case, kind, detail))
     return outcomes
 

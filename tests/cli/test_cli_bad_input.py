@@ -44,6 +44,14 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[harness.Work
     yield harness.Workspace(tmp_path_factory.mktemp("bad-input"))
 
 
+def _visible_entries() -> set[Path]:
+    """The working folder's entries, less the tools' own (.hypothesis, caches)."""
+    return {p for p in Path.cwd().iterdir() if not p.name.startswith(".")}
+
+
+STARTED_IN = _visible_entries()
+"""The working folder's entries before any case ran: the cases run in a scratch folder."""
+
 COMMANDS = [
     (name, command) for name, command in harness.commands() if name not in ("serve", "demo")
 ]
@@ -78,5 +86,6 @@ def test_drawn_values_never_crash_a_command(
     target = data.draw(st.sampled_from(candidates))
     value = data.draw(_value(hints.get(target.name)))
     args = harness.arguments(workspace, name, params, target, value, hints)
-    kind, detail = harness.invoke(args, 60)
+    kind, detail = harness.invoke(args, 60, workspace.scratch)
     assert kind not in BAD, (args, kind, detail)
+    assert _visible_entries() == STARTED_IN, "a case wrote into the working folder"
