@@ -44,7 +44,8 @@ def _key(party: str, label: str = "") -> PartyKey:
 KEYS = {party: _key(party) for party in ("us", "ru")}
 
 
-def _ledger(folder: Path, name: str = "ledger.sqlite") -> Ledger:
+def _ledger(folder: Path, name: str = "ledger.sqlite", *, with_finding: bool = True) -> Ledger:
+    """Two parties, a declaration by us and (unless told) a finding by ru."""
     ledger = Ledger.create(
         folder / name,
         treaty="new-start",
@@ -55,7 +56,8 @@ def _ledger(folder: Path, name: str = "ledger.sqlite") -> Ledger:
         time=T0,
     )
     ledger.append("declaration", {"n": 1}, KEYS["us"], ref="us-1", time=T0 + timedelta(1))
-    ledger.append("finding", {"rule": "x"}, KEYS["ru"], ref="f-1", time=T0 + timedelta(2))
+    if with_finding:
+        ledger.append("finding", {"rule": "x"}, KEYS["ru"], ref="f-1", time=T0 + timedelta(2))
     return ledger
 
 
@@ -124,17 +126,8 @@ def _split_view(folder: Path) -> str:
 def _deleted_tail(folder: Path) -> str:
     with _ledger(folder) as ledger:
         kept = sign_tree_head(ledger, KEYS["ru"])  # ru keeps a head over 3 records
-    shorter = Ledger.create(  # the holder's copy: the same first two records, no third
-        folder / "shorter.sqlite",
-        treaty="new-start",
-        spec_digest="00" * 32,
-        keys={p: k.public for p, k in KEYS.items()},
-        consensus_parties=sorted(KEYS),
-        opener=KEYS["us"],
-        time=T0,
-    )
-    with shorter:
-        shorter.append("declaration", {"n": 1}, KEYS["us"], ref="us-1", time=T0 + timedelta(1))
+    # The holder's copy: the same first two records (deterministic keys and times), no third.
+    with _ledger(folder, "shorter.sqlite", with_finding=False) as shorter:
         verify_ledger(shorter)  # self-consistent
         verify_ledger(shorter, heads=[kept])
     return "ACCEPTED"

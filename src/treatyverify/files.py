@@ -110,8 +110,8 @@ def parse_json(text: str, *, where: str) -> Any:
 
     def finite(literal: str) -> float:
         value = float(literal)
-        if not math.isfinite(value):
-            raise InputError(f"number {literal[:20]} is out of range", where=where)
+        if not math.isfinite(value):  # the literal is not echoed: it may be a measurement
+            raise InputError("a number is out of range", where=where)
         return value
 
     def refuse(literal: str) -> Any:
@@ -121,8 +121,8 @@ def parse_json(text: str, *, where: str) -> Any:
         return json.loads(text, parse_float=finite, parse_constant=refuse)
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON: {exc.msg} (line {exc.lineno})", where=where) from None
-    except ValueError as exc:  # an integer literal past Python's digit limit
-        raise InputError(f"a number is out of range ({exc})", where=where) from None
+    except ValueError:  # an integer literal past Python's digit limit
+        raise InputError("a number is out of range", where=where) from None
 
 
 def read_json(path: str | Path) -> Any:

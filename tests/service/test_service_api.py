@@ -175,22 +175,30 @@ def test_an_exercise_runs_through_the_service(service: Service) -> None:
     assert escape.status_code == 404
 
 
-def test_a_restarted_service_marks_unfinished_runs_interrupted(tmp_path: Path) -> None:
-    first = make_service(tmp_path)
+def _insert_runs(service: Service, statuses: list[str]) -> None:
+    """Exercise-run rows with these statuses, ids 0, 1, ... (32 hex digits), written
+    straight into the service's state as an earlier process would have left them."""
     from treatyverify.service.state import exercise_runs
 
-    with first.context.state.begin() as connection:
-        connection.execute(
-            exercise_runs.insert().values(
-                id="0" * 32,
-                scenario="fmct-reprocessing-diversion",
-                runs=2,
-                seed=0,
-                requested_by="us",
-                requested="2026-01-01T00:00:00.000000Z",
-                status="running",
+    with service.context.state.begin() as connection:
+        for index, status in enumerate(statuses):
+            connection.execute(
+                exercise_runs.insert().values(
+                    id=f"{index:032x}",
+                    scenario="fmct-reprocessing-diversion",
+                    runs=2,
+                    seed=0,
+                    requested_by="us",
+                    requested="2026-01-01T00:00:00.000000Z",
+                    status=status,
+                )
             )
-        )
+
+
+def test_a_restarted_service_marks_unfinished_runs_interrupted(tmp_path: Path) -> None:
+    first = make_service(tmp_path)
+
+    _insert_runs(first, ["running"])
     first.close()
     second = open_context(load_config(first.config_path))
     try:
@@ -291,19 +299,7 @@ def test_the_exercise_queue_is_bounded(service: Service) -> None:
     from treatyverify.service.state import exercise_runs
 
     bound = service.context.config.exercises.max_queued
-    with service.context.state.begin() as connection:
-        for index in range(bound):
-            connection.execute(
-                exercise_runs.insert().values(
-                    id=f"{index:032x}",
-                    scenario="fmct-reprocessing-diversion",
-                    runs=2,
-                    seed=0,
-                    requested_by="us",
-                    requested="2026-01-01T00:00:00.000000Z",
-                    status="queued",
-                )
-            )
+    _insert_runs(service, ["queued"] * bound)
     with pytest.raises(ServiceError) as full:
         service.client("us").call(
             "POST", "/api/exercises", body={"scenario": "fmct-reprocessing-diversion", "runs": 2}

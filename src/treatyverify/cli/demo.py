@@ -14,10 +14,8 @@ import typer
 from treatyverify.cli.common import console, print_table
 from treatyverify.cli.exercise import run_with_progress, summary_rows
 from treatyverify.demo import run_demo
-from treatyverify.errors import InputError
 from treatyverify.exercise import load_scenario
-from treatyverify.exercise.montecarlo import MAX_WORKERS
-from treatyverify.exercise.scenario import MAX_RUNS
+from treatyverify.exercise.montecarlo import check_run_options
 
 DEMO_EXERCISE = "warhead-dismantlement"
 """The shipped scenario the demo exercises (its own run count keeps it under two minutes)."""
@@ -42,10 +40,7 @@ def run_demo_command(
     from treatyverify.report.exercise_report import write_exercise_report
 
     loaded = load_scenario(exercise)  # every option is checked before anything is written
-    if runs is not None and not 1 <= runs <= MAX_RUNS:
-        raise InputError(f"between 1 and {MAX_RUNS} runs", where="--runs")
-    if not 1 <= workers <= MAX_WORKERS:
-        raise InputError(f"between 1 and {MAX_WORKERS} workers", where="--workers")
+    check_run_options(runs=runs, seed=None, workers=workers, scheduler=None)
     console.print("[bold]treatyverify demo[/bold]: New START-style exchange, 1 March 2022 data")
     result = run_demo(out, say=lambda line: console.print(f"  {line}"))
     print_table(

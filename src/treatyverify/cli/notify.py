@@ -73,10 +73,6 @@ def _spec_for(book: Ledger, treaty: str | None) -> TreatySpec:
     return ledger_spec(book, treaty)
 
 
-def _read_json(path: Path) -> Any:
-    return read_json(path)
-
-
 def _now(value: str | None) -> datetime:
     return datetime.now(UTC) if value is None else parse_utc(value, where="--now")
 
@@ -208,7 +204,7 @@ def export_command(
 
 def _baseline(path: Path, spec: TreatySpec) -> Baseline:
     parsed = parse_declaration(
-        _read_json(path), where=str(path), item_classes={c.id for c in spec.item_classes}
+        read_json(path), where=str(path), item_classes={c.id for c in spec.item_classes}
     )
     if not isinstance(parsed, Baseline):
         raise InputError("a baseline lists items ('items'), not counts", where=str(path))
@@ -238,7 +234,7 @@ def rollforward_command(
     declaration = (
         None
         if check is None
-        else parse_declaration(_read_json(check), where=str(check), item_classes=classes)
+        else parse_declaration(read_json(check), where=str(check), item_classes=classes)
     )
     by_ref: dict[str, Record] = {str(r.body.get("ref")): r for r in records}
     rolled = rollforward(
@@ -301,7 +297,7 @@ def check_launch_command(
     """Geodesic checks of a launch notice: range, azimuth, direction, impact area."""
     spec = load_treaty(treaty)
     spec.party(party)
-    notice = parse_notice_document(_read_json(notice_file), str(notice_file))
+    notice = parse_notice_document(read_json(notice_file), str(notice_file))
     notice.check(spec)
     area = None
     if "impact_area" in notice.fields:

@@ -121,7 +121,7 @@ def notify_command(
     as_json: bool = JsonOption,
 ) -> None:
     """Submit a notification of a type the treaty defines."""
-    notice = parse_notice(_read_json(file), where=str(file))
+    notice = parse_notice(read_json(file), where=str(file))
     with open_ledger(ledger) as book:
         _print_record(submit_notice(book, _spec_for(book), read_key(key), notice), as_json)
 
@@ -386,24 +386,15 @@ def import_command(
 ) -> None:
     """Append records exported from another copy (each must be the next, validly signed)."""
     records = [
-        Record.from_json(_parse_line(line, file, number), where=f"{file}: line {number}")
-        for number, line in enumerate(_read_lines(file), start=1)
+        Record.from_json(
+            parse_json(line, where=f"{file}: line {number}"), where=f"{file}: line {number}"
+        )
+        for number, line in enumerate(read_text(file).splitlines(), start=1)
+        if line.strip()
     ]
     with open_ledger(ledger) as book:
         count = book.import_records(records)
     console.print(f"{count} records imported")
-
-
-def _read_json(path: Path) -> Any:
-    return read_json(path)
-
-
-def _read_lines(path: Path) -> list[str]:
-    return [line for line in read_text(path).splitlines() if line.strip()]
-
-
-def _parse_line(line: str, path: Path, number: int) -> Any:
-    return parse_json(line, where=f"{path}: line {number}")
 
 
 @heads.command("compare")

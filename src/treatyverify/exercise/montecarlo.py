@@ -36,6 +36,7 @@ __all__ = [
     "ExerciseResult",
     "OperatingPoint",
     "PointResult",
+    "check_run_options",
     "run_chunk",
     "run_exercise",
 ]
@@ -323,6 +324,20 @@ def _chunks(loaded: LoadedScenario, runs: int, size: int) -> list[_Chunk]:
     return chunks
 
 
+def check_run_options(
+    *, runs: int | None, seed: int | None, workers: int, scheduler: str | None
+) -> None:
+    """Refuse run options out of range, naming the option (``None``: the scenario's)."""
+    if runs is not None and not 1 <= runs <= MAX_RUNS:
+        raise InputError(f"between 1 and {MAX_RUNS} runs", where="--runs")
+    if seed is not None and not 0 <= seed < 2**63:
+        raise InputError("the seed is an integer from 0 to 2^63 - 1", where="--seed")
+    if not 1 <= workers <= MAX_WORKERS:
+        raise InputError(f"between 1 and {MAX_WORKERS} workers", where="--workers")
+    if scheduler is not None and not _SCHEDULER.fullmatch(scheduler):
+        raise InputError("a Dask scheduler address is PROTOCOL://HOST:PORT", where="--scheduler")
+
+
 def run_exercise(
     loaded: LoadedScenario,
     *,
@@ -352,14 +367,7 @@ def run_exercise(
     """
     runs = loaded.scenario.monte_carlo.runs if runs is None else runs
     seed = loaded.scenario.monte_carlo.seed if seed is None else seed
-    if not 1 <= runs <= MAX_RUNS:
-        raise InputError(f"between 1 and {MAX_RUNS} runs", where="--runs")
-    if not 0 <= seed < 2**63:
-        raise InputError("the seed is an integer from 0 to 2^63 - 1", where="--seed")
-    if not 1 <= workers <= MAX_WORKERS:
-        raise InputError(f"between 1 and {MAX_WORKERS} workers", where="--workers")
-    if scheduler is not None and not _SCHEDULER.fullmatch(scheduler):
-        raise InputError("a Dask scheduler address is PROTOCOL://HOST:PORT", where="--scheduler")
+    check_run_options(runs=runs, seed=seed, workers=workers, scheduler=scheduler)
     lanes = 1 if scheduler is None and workers == 1 else max(workers, 2)
     size = max(1, min(50, runs // (4 * lanes) or 1))
     chunks = _chunks(loaded, runs, size)

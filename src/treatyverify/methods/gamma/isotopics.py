@@ -58,7 +58,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from typing import Any, NamedTuple, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -498,6 +498,8 @@ class _Problem:
             *(f"p:{lines[k].nuclide}@{lines[k].energy_kev:g}" for k in self.data_lines),
         )
         self._points()
+        self._by_level = self._scatter(self.member, self.n_levels)
+        self._by_data_line = self._scatter(self._data_index, self.data_lines.size)
         rows = self.counts.size
         self.bg_design = np.zeros((rows, n_bg))
         start = 0
@@ -648,25 +650,39 @@ class _Problem:
             k = self.data_lines
             per_line = np.zeros(self.energies.size)
             per_line[k] = area[k] / (1.0 + theta[self.data_slice])
-            jac[:, self.data_slice] = self._grouped(g, per_line, self._data_index, k.size)
+            jac[:, self.data_slice] = self._grouped(g, per_line, self._by_data_line)
         return jac, shape_columns
 
     def level_columns(self, g: ShapeMatrix, unit: FloatArray) -> FloatArray:
         """``d mu / d level`` (channels x levels) for the area per unit level ``unit``."""
-        return self._grouped(g, unit, self.member, self.n_levels)
+        return self._grouped(g, unit, self._by_level)
 
-    def _grouped(
-        self, g: ShapeMatrix, weight: FloatArray, group: IntArray, n_groups: int
-    ) -> FloatArray:
+    def _scatter(self, group: IntArray, n_groups: int) -> _Scatter:
+        """Where each (channel, line) entry of the shape matrix lands when its lines are
+        summed by ``group`` (lines of group -1 left out); fixed for the problem."""
+        keep = group[self._sorted_col] >= 0
+        cols = self._sorted_col[keep]
+        return _Scatter(keep, self._sorted_row[keep] * n_groups + group[cols], cols, n_groups)
+
+    def _grouped(self, g: ShapeMatrix, weight: FloatArray, scatter: _Scatter) -> FloatArray:
         """``sum_l g[:, l] * weight[l]`` over the lines ``l`` of each group (channels x
-        groups); lines of group -1 are left out."""
-        rows, cols = self._sorted_row, self._sorted_col
-        keep = group[cols] >= 0
-        flat = rows[keep] * n_groups + group[cols[keep]]
+        groups)."""
+        n = scatter.n_groups
         values = np.bincount(
-            flat, weights=g.data[keep] * weight[cols[keep]], minlength=self.counts.size * n_groups
+            scatter.flat,
+            weights=g.data[scatter.keep] * weight[scatter.cols],
+            minlength=self.counts.size * n,
         )
-        return np.asarray(values, dtype=np.float64).reshape(self.counts.size, n_groups)
+        return np.asarray(values, dtype=np.float64).reshape(self.counts.size, n)
+
+
+class _Scatter(NamedTuple):
+    """Precomputed indices of :meth:`_Problem._grouped`."""
+
+    keep: npt.NDArray[np.bool_]
+    flat: IntArray
+    cols: IntArray
+    n_groups: int
 
 
 _ANCHOR_CLEARANCE_FWHM = 2.0
