@@ -7,9 +7,14 @@ alias bomb, NaN and overflowing numbers, empty files; numbers that are NaN, infi
 huge or negative; empty, NUL-bearing and very long strings. Every other required
 parameter gets a plausible value (a real treaty, key, ledger).
 
+A parameter that names an output (``--out``, ``--png``) is also given what the output
+policy protects: an existing file (no ``--force``), the ledger, an owner-only file (a
+key) and a FIFO; each must be left exactly as it was.
+
 An outcome is one of: accepted (exit 0), refused (exit 2 with one line on standard
 error), a usage error of the parser (exit 2), a multi-line refusal, a traceback (an
-exception that is not a clean exit), or a hang (no answer in ``--timeout`` seconds).
+exception that is not a clean exit), a hang (no answer in ``--timeout`` seconds), or
+overwrote (a protected output was changed).
 
 Usage: python benchmarks/cli_bad_input.py [--out results/cli_bad_input.json] [--timeout 20]
 """
@@ -18,9 +23,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import inspect
 import json
+import os
 import signal
+import stat
 import tempfile
 import time
 import types
@@ -54,6 +62,8 @@ FILE_CASES: dict[str, bytes | None] = {
 QUICK = {"runs": "1", "workers": "1", "monte_carlo": "10"}
 """Optional parameters always given when not under test, so that no case runs a whole
 exercise or a long Monte Carlo."""
+OUTPUTS = ("out", "png")
+"""Parameters that name a file or folder the command writes."""
 NUMBER_CASES = ["nan", "inf", "-inf", "1e309", "9223372036854775808", "-1", "0"]
 STRING_CASES = ["", "\x00nul", "a" * 5000, "../../../etc/passwd"]
 
@@ -169,6 +179,21 @@ class Workspace:
             return "1.0"
         return "x"
 
+    def protected_outputs(self) -> Iterator[tuple[str, str]]:
+        """What an output must never replace: an existing file without ``--force``,
+        the ledger, an owner-only file, a FIFO."""
+        existing = self.fresh("existing-file")
+        existing.write_bytes(b"keep me")
+        yield "existing-file", str(existing)
+        yield "the-ledger", str(self.ledger)
+        secret = self.fresh("owner-only")
+        secret.write_bytes(b"a secret")
+        secret.chmod(0o600)
+        yield "owner-only", str(secret)
+        fifo = self.fresh("fifo")
+        os.mkfifo(fifo)
+        yield "fifo", str(fifo)
+
     def malformed(self, annotation: Any) -> Iterator[tuple[str, str]]:
         base = base_type(annotation)
         if base is Path:
@@ -250,6 +275,13 @@ def invoke(args: list[str], timeout_s: int, cwd: Path) -> tuple[str, str]:
     return "refused", ""
 
 
+def fingerprint(path: Path) -> str:
+    """The kind, permissions and content of ``path``, to see that it was not touched."""
+    info = path.lstat()
+    content = path.read_bytes() if stat.S_ISREG(info.st_mode) else b""
+    return f"{stat.filemode(info.st_mode)} {hashlib.sha256(content).hexdigest()}"
+
+
 def run(timeout_s: int, only: str | None = None) -> list[Outcome]:
     outcomes: list[Outcome] = []
     with tempfile.TemporaryDirectory() as folder:
@@ -264,6 +296,15 @@ def run(timeout_s: int, only: str | None = None) -> list[Outcome]:
                     args = arguments(space, name, params, target, value, hints)
                     kind, detail = invoke(args, timeout_s, space.scratch)
                     outcomes.append(Outcome(name, target.name or "", case, kind, detail))
+                if target.name not in OUTPUTS:
+                    continue
+                for case, value in space.protected_outputs():
+                    before = fingerprint(Path(value))
+                    args = arguments(space, name, params, target, value, hints)
+                    kind, detail = invoke(args, timeout_s, space.scratch)
+                    if fingerprint(Path(value)) != before:
+                        kind, detail = "overwrote", value
+                    outcomes.append(Outcome(name, target.name or "", case, kind, detail))
     return outcomes
 
 
@@ -277,7 +318,7 @@ def main() -> None:
     outcomes = run(options.timeout, options.only)
     kinds = Counter(o.kind for o in outcomes)
     commands = {o.command for o in outcomes}
-    bad = [o for o in outcomes if o.kind in ("traceback", "hang", "multi-line")]
+    bad = [o for o in outcomes if o.kind in ("traceback", "hang", "multi-line", "overwrote")]
     places = Counter(o.detail for o in bad if o.kind == "traceback")
     summary = {
         "commands": len(commands),

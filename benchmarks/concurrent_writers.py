@@ -49,7 +49,7 @@ def _writer(task: tuple[str, str, int]) -> tuple[str, list[str], list[str]]:
         for index in range(count):
             ref = f"{party}-{index}"
             try:
-                ledger.append("note", {"index": index}, key, ref=ref)
+                ledger.append("note", {"text": f"writer note {index}"}, key, ref=ref)
                 acknowledged.append(ref)
             except Exception as exc:
                 errors.append(f"{type(exc).__name__}: {exc}")

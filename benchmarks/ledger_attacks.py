@@ -42,6 +42,22 @@ def _key(party: str, label: str = "") -> PartyKey:
 
 
 KEYS = {party: _key(party) for party in ("us", "ru")}
+DECLARATION = {
+    "ref": "us-1",
+    "schedule": "six-month-update",
+    "as_of": "2026-01-01",
+    "holdings": [{"item_class": "deployed-icbm", "site": "Minot AFB", "count": 150}],
+}
+FINDING = {
+    "treaty": "new-start",
+    "rule": "limit:deployed-warheads",
+    "subject": "us",
+    "statement": "us declared 150 deployed warheads: within the limit of 1550",
+    "compliant": True,
+    "values": {"declared": 150, "maximum": 1550},
+    "source": "New START Treaty (2010), Article II.1(b)",
+    "basis": [],
+}
 
 
 def _ledger(folder: Path, name: str = "ledger.sqlite", *, with_finding: bool = True) -> Ledger:
@@ -55,9 +71,9 @@ def _ledger(folder: Path, name: str = "ledger.sqlite", *, with_finding: bool = T
         opener=KEYS["us"],
         time=T0,
     )
-    ledger.append("declaration", {"n": 1}, KEYS["us"], ref="us-1", time=T0 + timedelta(1))
+    ledger.append("declaration", DECLARATION, KEYS["us"], ref="us-1", time=T0 + timedelta(1))
     if with_finding:
-        ledger.append("finding", {"rule": "x"}, KEYS["ru"], ref="f-1", time=T0 + timedelta(2))
+        ledger.append("finding", FINDING, KEYS["ru"], ref="f-1", time=T0 + timedelta(2))
     return ledger
 
 
@@ -74,7 +90,7 @@ def _raw(ledger: Ledger, party: str, **envelope: Any) -> Record:
         "key": KEYS[party].key_id,
         "time": "2026-01-04T00:00:00.000000Z",
         "ref": None,
-        "body": {},
+        "body": {"text": "attack"},
         **envelope,
     }
     signature = KEYS[party].sign(RECORD_DOMAIN + canonical_bytes(fields))
@@ -115,8 +131,8 @@ def _false_head(folder: Path) -> str:
 
 def _split_view(folder: Path) -> str:
     with _ledger(folder) as honest, _ledger(folder, "other.sqlite") as other:
-        other.append("declaration", {"n": 2}, KEYS["us"], ref="us-2", time=T0 + timedelta(3))
-        honest.append("declaration", {"n": 3}, KEYS["us"], ref="us-2", time=T0 + timedelta(3))
+        other.append("note", {"text": "one history"}, KEYS["us"], time=T0 + timedelta(3))
+        honest.append("note", {"text": "another"}, KEYS["us"], time=T0 + timedelta(3))
         a = sign_tree_head(honest, KEYS["us"])
         b = sign_tree_head(other, KEYS["ru"])
         check_heads_consistent(a, b, dict(honest.keys))
@@ -141,7 +157,7 @@ def _unpinned(folder: Path) -> str:
 
 def _forged_party(folder: Path) -> str:
     with _ledger(folder) as ledger:
-        forged = _sealed(ledger, "ru", "declaration", {"n": 9}, signer=_key("ru", "attacker"))
+        forged = _sealed(ledger, "ru", "note", {"text": "x"}, signer=_key("ru", "attacker"))
         ledger.import_records([forged])
     return "ACCEPTED"
 
@@ -151,7 +167,7 @@ ATTACKS: dict[str, Callable[[Path], str]] = {
         lambda lg: _raw(lg, "ru", time="2026-01-04T10:00:00.000000+14:00")
     ),
     "record dated 9999 (freezes a replica)": _import(
-        lambda lg: _sealed(lg, "ru", "note", {}, time=datetime(9999, 1, 1, tzinfo=UTC))
+        lambda lg: _raw(lg, "ru", time="9999-01-01T00:00:00.000000Z")
     ),
     "impossible date 2026-02-30": _import(
         lambda lg: _raw(lg, "ru", time="2026-02-30T00:00:00.000000Z")
@@ -161,16 +177,27 @@ ATTACKS: dict[str, Callable[[Path], str]] = {
     "record signed by a key not pinned for its party": _forged_party,
     "record linked to a wrong previous hash": _import(lambda lg: _raw(lg, "ru", prev="11" * 32)),
     "dissent with an empty reason": _import(
-        lambda lg: _sealed(
-            lg, "us", "dissent", {"target": 2, "target_hash": lg.get(2).hash_hex, "reason": ""}
+        lambda lg: _raw(
+            lg,
+            "us",
+            kind="dissent",
+            ref="2",
+            body={"target": 2, "target_hash": lg.get(2).hash_hex, "reason": ""},
         )
     ),
     "co-signature of a hash the target does not have": _import(
-        lambda lg: _sealed(lg, "us", "cosign", {"target": 2, "target_hash": "22" * 32})
+        lambda lg: _raw(
+            lg, "us", kind="cosign", ref="2", body={"target": 2, "target_hash": "22" * 32}
+        )
     ),
-    "unknown record kind": _import(lambda lg: _sealed(lg, "ru", "made_up", {"x": 1})),
+    "unknown record kind": _import(lambda lg: _raw(lg, "ru", kind="made_up", body={"x": 1})),
     "declaration with a made-up body": _import(
-        lambda lg: _sealed(lg, "ru", "declaration", {"warheads": "many"}, ref="ru-1")
+        lambda lg: _raw(lg, "ru", kind="declaration", ref="ru-1", body={"warheads": "many"})
+    ),
+    "declaration whose body names another reference": _import(
+        lambda lg: _raw(
+            lg, "ru", kind="declaration", ref="ru-2", body={**DECLARATION, "ref": "ru-3"}
+        )
     ),
     "verifier pins only one party's key": _unpinned,
     "false tree head signed by one party (framing)": _false_head,

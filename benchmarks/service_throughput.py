@@ -199,11 +199,13 @@ class Appender(threading.Thread):
         try:
             while not self.stop.is_set():
                 step += 1
+                ref = f"{self.key.party}-c{self.number}-{step:07d}"
                 entry = Entry(
                     "declaration",
                     {
+                        "ref": ref,
                         "schedule": "data-change",
-                        "client": self.number,
+                        "as_of": "2026-01-01",
                         "holdings": [
                             {
                                 "item_class": "deployed-icbm",
@@ -212,7 +214,7 @@ class Appender(threading.Thread):
                             }
                         ],
                     },
-                    f"{self.key.party}-c{self.number}-{step:07d}",
+                    ref,
                 )
                 conflicts_before = self.client.submissions[409]
                 started = time.perf_counter()
@@ -241,7 +243,7 @@ def prefill(location: str, keys: Mapping[str, PartyKey], records: int) -> None:
         while done < records:
             party = PARTIES[(done // 1000) % len(PARTIES)]
             batch = [
-                Entry("declaration", {"schedule": "initial-database", "n": done + i})
+                Entry("note", {"text": f"prefill {done + i}"})
                 for i in range(min(1000, records - done))
             ]
             ledger.append_many(batch, keys[party])

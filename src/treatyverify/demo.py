@@ -11,8 +11,7 @@ are the published aggregates of the 1 March 2022 exchange spread over notional s
 from __future__ import annotations
 
 import json
-import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib import resources
@@ -34,6 +33,7 @@ from treatyverify.exchange.inspections import (
     compare_with_declaration,
     submit_inspection,
 )
+from treatyverify.files import check_output_folder, publish_folder, staging_folder
 from treatyverify.notifications.notices import Notice, submit_notice
 from treatyverify.records import consensus, draws
 from treatyverify.records.heads import sign_tree_head
@@ -42,10 +42,20 @@ from treatyverify.records.ledger import Ledger, Record, parse_time
 from treatyverify.records.verify import VerificationReport, verify_ledger
 from treatyverify.treaty import TreatySpec, load_treaty
 
-__all__ = ["DemoResult", "load_scenario", "run_demo"]
+__all__ = ["LAYOUT", "MARKER", "DemoResult", "check_demo_folder", "load_scenario", "run_demo"]
 
 SCENARIO = "new-start-exchange-2022.yaml"
 MARKER = "demo-summary.json"
+"""The demo's summary, which also marks a folder as an earlier demo's."""
+LAYOUT = (
+    "ledger.sqlite",
+    "ledger.sqlite-*",
+    "ledger.jsonl",
+    "keys/*.key",
+    "keys/*.pub",
+    "heads/*.json",
+)
+"""The files a demo folder holds besides :data:`MARKER` (patterns, relative)."""
 
 
 @dataclass(frozen=True)
@@ -67,16 +77,26 @@ def load_scenario(name: str = SCENARIO) -> dict[str, Any]:
     return document
 
 
-def _prepare_out(out: Path) -> None:
-    """Use ``out`` for a fresh run; only an empty folder or an earlier demo's is cleared."""
-    if out.exists():
-        if any(out.iterdir()) and not (out / MARKER).exists():
-            raise InputError(
-                "the folder holds files that are not an earlier demo's; choose another --out",
-                where=str(out),
-            )
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
+def check_demo_folder(
+    out: Path, *, extra_layout: Sequence[str] = (), protected: Sequence[str | Path] = ()
+) -> Path:
+    """``out`` if the demo may write there: a new or empty folder, or an earlier demo's
+    (it holds :data:`MARKER` and nothing but the files of :data:`LAYOUT` and
+    ``extra_layout``); never a file, a folder of other files, or one that holds a
+    ``protected`` path (the ledger in use).
+
+    Raises
+    ------
+    InputError
+        Naming the folder.
+    """
+    return check_output_folder(
+        out,
+        marker=MARKER,
+        layout=(*LAYOUT, *extra_layout),
+        what="an earlier demo",
+        protected=protected,
+    )
 
 
 class _Clock:
@@ -153,31 +173,67 @@ def _draw_site(
     return draws.settle(ledger, inspecting, draw_id, time=clock.advance(minutes=1))
 
 
-def run_demo(out: Path, *, say: Callable[[str], None] = lambda _line: None) -> DemoResult:
+def run_demo(
+    out: Path,
+    *,
+    say: Callable[[str], None] = lambda _line: None,
+    extra_layout: Sequence[str] = (),
+    protected: Sequence[str | Path] = (),
+) -> DemoResult:
     """Run the New START-style exchange end to end into the folder ``out``.
+
+    The results are built in a staging folder beside ``out`` and moved into place at
+    the end, replacing an earlier demo's folder: a failure or an interruption never
+    leaves half a demo.
 
     Parameters
     ----------
     out
-        Results folder; created, or cleared when it holds an earlier demo's results.
+        Results folder; created, or replaced when it holds an earlier demo's results
+        (see :func:`check_demo_folder`).
     say
         Called with one line per step, for progress output.
+    extra_layout
+        Further files an earlier demo folder may hold (the command's exercise report).
+    protected
+        Paths the folder must not hold (the ledger in use).
     """
     scenario = load_scenario()
     spec: TreatySpec = load_treaty(scenario["treaty"])
-    _prepare_out(out)
+    target = check_demo_folder(out, extra_layout=extra_layout, protected=protected)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with staging_folder(target) as work:
+            summary, verification = _exchange(scenario, spec, work, target, say)
+            check_demo_folder(target, extra_layout=extra_layout, protected=protected)
+            publish_folder(work, target)
+    except OSError as exc:
+        raise InputError(
+            f"cannot write the results ({exc.strerror or exc})", where=str(target)
+        ) from None
+    return DemoResult(target, target / "ledger.sqlite", summary, verification)
+
+
+def _exchange(
+    scenario: dict[str, Any],
+    spec: TreatySpec,
+    work: Path,
+    out: Path,
+    say: Callable[[str], None],
+) -> tuple[dict[str, Any], VerificationReport]:
+    """The exchange, written into ``work``; paths shown and recorded are under ``out``."""
     start = scenario["start"]
     clock = _Clock(start if isinstance(start, datetime) else parse_time(str(start)))
 
     keys = {party.id: generate_party_key(party.id) for party in spec.parties}
     for key in keys.values():
-        write_key_pair(key, out / "keys")
+        write_key_pair(key, work / "keys")
     say(f"keys: {', '.join(f'{p} {k.key_id[:12]}' for p, k in keys.items())} -> {out / 'keys'}")
-    pinned = load_public_keys(out / "keys")
+    pinned = load_public_keys(work / "keys")
 
     ledger_path = out / "ledger.sqlite"
     ledger = Ledger.create(
-        ledger_path,
+        work / ledger_path.name,
         treaty=spec.id,
         spec_digest=spec.digest(),
         keys=pinned,
@@ -291,7 +347,7 @@ def run_demo(out: Path, *, say: Callable[[str], None] = lambda _line: None) -> D
         report_state = consensus.consensus_state(ledger, report_record.seq)
         say(f"report (record {report_record.seq}): {report_state.status}")
 
-        heads_dir = out / "heads"
+        heads_dir = work / "heads"
         heads_dir.mkdir()
         heads = []
         for party, key in sorted(keys.items()):
@@ -304,7 +360,7 @@ def run_demo(out: Path, *, say: Callable[[str], None] = lambda _line: None) -> D
             f"{verification.heads_checked} tree heads consistent"
         )
 
-        export = out / "ledger.jsonl"
+        export = work / "ledger.jsonl"
         export.write_text(
             "".join(json.dumps(r.to_json()) + "\n" for r in ledger.records()), encoding="utf-8"
         )
@@ -330,5 +386,5 @@ def run_demo(out: Path, *, say: Callable[[str], None] = lambda _line: None) -> D
             ],
             "report": {"seq": report_record.seq, "status": report_state.status},
         }
-    (out / MARKER).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    return DemoResult(out, ledger_path, summary, verification)
+    (work / MARKER).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return summary, verification

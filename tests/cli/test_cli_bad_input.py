@@ -4,8 +4,9 @@ The commands come from the CLI's own command tree (``benchmarks/cli_bad_input.py
 a new command is covered without anyone listing it. One test feeds every parameter of
 every command the fixed malformed cases (files that are missing, folders, undecodable,
 deeply nested, alias bombs, NaN and overflowing numbers; NaN, infinite, huge and negative
-numbers; empty, NUL-bearing and very long strings); the other draws values with
-Hypothesis.
+numbers; empty, NUL-bearing and very long strings; for an output, an existing file, the
+ledger, an owner-only file and a FIFO, which must be left as they were); the other
+draws values with Hypothesis.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 import cli_bad_input as harness
 
-BAD = ("traceback", "hang", "multi-line")
+BAD = ("traceback", "hang", "multi-line", "overwrote")
 SLOW = {("exercise run", "runs"), ("exercise run", "workers"), ("template compare", "monte_carlo")}
 """Parameters whose largest valid values legitimately run for minutes."""
 

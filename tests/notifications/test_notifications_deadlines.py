@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from treatyverify.errors import InputError
+from treatyverify.errors import InputError, RecordRejectedError
 from treatyverify.notifications.deadlines import (
     ACK_KIND,
     EVENT_KIND,
@@ -19,8 +19,9 @@ from treatyverify.notifications.deadlines import (
     parse_utc,
 )
 from treatyverify.notifications.notices import NOTICE_KIND
+from treatyverify.records.canonical import canonical_bytes
 from treatyverify.records.keys import PartyKey, generate_party_key
-from treatyverify.records.ledger import Ledger, Record
+from treatyverify.records.ledger import RECORD_DOMAIN, Ledger, Record, format_time
 from treatyverify.treaty import Deadline, TreatySpec, load_treaty
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
@@ -188,11 +189,24 @@ def test_acknowledgement_after_the_limit_is_a_finding(
 def test_bad_times_name_the_notice_and_field(
     book: tuple[Ledger, dict[str, PartyKey]], event_time: str, message: str
 ) -> None:
+    """The record kind registry refuses the record; the deadline check, reading records
+    from elsewhere, names the notice and field too."""
     ledger, keys = book
     body = launch("n-bad", h(48)) | {"event_time": event_time}
-    ledger.append(NOTICE_KIND, body, keys["us"], ref="n-bad", time=h(0))
+    with pytest.raises(RecordRejectedError) as refused:
+        ledger.append(NOTICE_KIND, body, keys["us"], ref="n-bad", time=h(0))
+    assert "event_time" in refused.value.message
+    assert message in refused.value.message
+    last = ledger.get(ledger.size - 1)
+    envelope = {
+        **{"v": 1, "seq": ledger.size, "prev": last.hash_hex, "treaty": ledger.treaty},
+        **{"kind": NOTICE_KIND, "party": "us", "key": keys["us"].key_id, "ref": "n-bad"},
+        **{"time": format_time(h(0)), "body": body},
+    }
+    signature = keys["us"].sign(RECORD_DOMAIN + canonical_bytes(envelope))
+    forged = Record.from_json({"envelope": envelope, "signature": signature.hex()}, where="x")
     with pytest.raises(InputError) as caught:
-        check_deadlines(SPEC, list(ledger.records()), h(1))
+        check_deadlines(SPEC, [*ledger.records(), forged], h(1))
     assert caught.value.where == "notice n-bad: event_time"
     assert message in caught.value.message
 

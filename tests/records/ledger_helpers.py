@@ -86,13 +86,40 @@ def new_ledger(
 
 
 def note_body(index: int) -> dict[str, Any]:
-    """A varied record body (nested object, list, float, non-ASCII text)."""
+    """A varied ``note`` body (non-ASCII text, a subject on every other record)."""
+    body: dict[str, Any] = {"text": f"déclaration n° {index}: {1.5 + index} kg, tag-{index}"}
+    if index % 2 == 0:
+        body["subject"] = f"tag-{index}"
+    return body
+
+
+def finding_body(rule: str, *, compliant: bool = True) -> dict[str, Any]:
+    """A well-formed ``finding`` body about party ru under ``rule``."""
     return {
-        "index": index,
-        "item": {"mass_kg": 1.5 + index, "tags": ["warhead", f"tag-{index}"]},
-        "text": f"déclaration n° {index}",
-        "flag": index % 3 == 0,
+        "treaty": TREATY,
+        "rule": rule,
+        "subject": "ru",
+        "statement": f"ru meets {rule}",
+        "compliant": compliant,
+        "values": {"declared": 700, "maximum": 700},
+        "source": "test",
+        "basis": [],
     }
+
+
+def report_body(summary: str) -> dict[str, Any]:
+    """A well-formed ``report`` body gathering no finding."""
+    return {"title": "joint report", "summary": summary, "findings": []}
+
+
+def notice_body(ref: str) -> dict[str, Any]:
+    """A well-formed ``notification`` body (its ref must be the record's)."""
+    return {"ref": ref, "code": "launch", "event_time": time_text(0), "fields": {}}
+
+
+def note(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """A ``note`` body whose text holds ``fields`` (distinct fields, distinct bodies)."""
+    return {"text": json.dumps(fields, sort_keys=True)}
 
 
 def fill(
@@ -111,14 +138,12 @@ def fill(
         signer = keys[parties[step % len(parties)]]
         index = base + len(records)
         if step % 4 == 3 and count - len(records) >= 3:
-            entries = [
-                Entry("declaration", note_body(index + j), ref=f"d-{index + j}") for j in range(3)
-            ]
+            entries = [Entry("note", note_body(index + j), ref=f"d-{index + j}") for j in range(3)]
             records += ledger.append_many(entries, signer, time=at(start + step))
         else:
             records.append(
                 ledger.append(
-                    "declaration", note_body(index), signer, ref=f"d-{index}", time=at(start + step)
+                    "note", note_body(index), signer, ref=f"d-{index}", time=at(start + step)
                 )
             )
         step += 1
@@ -180,6 +205,24 @@ def write_row(connection: sqlite3.Connection, row: Row) -> None:
     )
 
 
+def overwrite_row(path: Path, record: Record) -> None:
+    """Put ``record`` in the place of the stored record of its sequence number."""
+    with connect(path) as connection:
+        write_row(
+            connection,
+            Row(
+                record.seq,
+                record.content,
+                record.signature,
+                record.hash,
+                record.kind,
+                record.party,
+                record.time,
+                record.ref,
+            ),
+        )
+
+
 def set_head(connection: sqlite3.Connection, size: int, head_hash: bytes) -> None:
     """Rewrite the chain head in ``ledger_meta``."""
     connection.execute("UPDATE ledger_meta SET value=? WHERE name='head_size'", (str(size),))
@@ -214,6 +257,40 @@ def canonical_json(value: Any) -> bytes:
     no whitespace and UTF-8 output.
     """
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def hand_sealed(
+    ledger: Ledger,
+    key: PartyKey,
+    kind: str,
+    body: dict[str, Any],
+    *,
+    ref: str | None,
+    time: datetime,
+    seq: int | None = None,
+    prev: bytes | None = None,
+) -> Record:
+    """A record signed by ``key`` as the next of ``ledger``, built by hand so that no
+    check of append or sealing sees it (as an attacker or another implementation
+    would make it)."""
+    seq = ledger.size if seq is None else seq
+    prev = ledger.get(seq - 1).hash if prev is None else prev
+    envelope = {
+        "v": 1,
+        "seq": seq,
+        "prev": prev.hex(),
+        "treaty": ledger.treaty,
+        "kind": kind,
+        "party": key.party,
+        "key": key.key_id,
+        "time": time.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "ref": ref,
+        "body": body,
+    }
+    signature = sign_record(key, canonical_json(envelope))
+    return Record.from_json(
+        {"envelope": envelope, "signature": signature.hex()}, where=f"record {seq}"
+    )
 
 
 def sign_record(key: PartyKey, content: bytes) -> bytes:

@@ -13,7 +13,16 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from ledger_helpers import at, new_ledger, read_meta, read_rows
+from ledger_helpers import (
+    at,
+    finding_body,
+    hand_sealed,
+    new_ledger,
+    note,
+    read_meta,
+    read_rows,
+    report_body,
+)
 
 from treatyverify.errors import ConsensusError, RecordRejectedError, UnknownNameError
 from treatyverify.records.consensus import check_position, consensus_state, cosign, dissent
@@ -30,8 +39,10 @@ def setup(tmp_path: Path) -> Setup:
     ledger, keys = new_ledger(
         tmp_path / "ledger.db", parties=("us", "ru", "uk", "iaea"), consensus=("us", "ru", "uk")
     )
-    ledger.append("declaration", {"items": 700}, keys["ru"], ref="decl", time=at(1))
-    finding = ledger.append("finding", {"claim": "700 items"}, keys["us"], ref="f-1", time=at(2))
+    ledger.append("note", note({"items": 700}), keys["ru"], ref="decl", time=at(1))
+    finding = ledger.append(
+        "finding", finding_body("limit:700 items"), keys["us"], ref="f-1", time=at(2)
+    )
     assert finding.seq == 2
     return ledger, keys, finding.seq
 
@@ -75,7 +86,7 @@ def test_a_finding_by_a_non_consensus_party_needs_all_consensus_signatures(
     setup: Setup,
 ) -> None:
     ledger, keys, _ = setup
-    target = ledger.append("report", {"summary": "ok"}, keys["iaea"], ref="r-1", time=at(3)).seq
+    target = ledger.append("report", report_body("ok"), keys["iaea"], ref="r-1", time=at(3)).seq
     assert consensus_state(ledger, target).pending == ["ru", "uk", "us"]
     cosign(ledger, target, keys["us"], time=at(4))
     cosign(ledger, target, keys["ru"], time=at(5))
@@ -113,7 +124,7 @@ def test_a_dissent_disputes_the_finding_and_is_kept(setup: Setup) -> None:
     assert [r.seq for r in ledger.records(kinds=["dissent"])] == [dissented.seq]
     assert verify_ledger(ledger).kinds == {
         "cosign": 2,
-        "declaration": 1,
+        "note": 1,
         "dissent": 1,
         "finding": 1,
         "ledger_open": 1,
@@ -135,7 +146,9 @@ def test_a_dissent_after_a_signature_supersedes_it(setup: Setup) -> None:
 
 def test_positions_on_another_finding_do_not_count(setup: Setup) -> None:
     ledger, keys, target = setup
-    other = ledger.append("finding", {"claim": "other"}, keys["us"], ref="f-2", time=at(3)).seq
+    other = ledger.append(
+        "finding", finding_body("limit:other"), keys["us"], ref="f-2", time=at(3)
+    ).seq
     cosign(ledger, other, keys["ru"], time=at(4))
     cosign(ledger, other, keys["uk"], time=at(5))
     dissent(ledger, other, keys["us"], "changed my mind", time=at(6))
@@ -215,11 +228,7 @@ def test_check_position_applies_the_local_rules_to_records_signed_elsewhere(
     finding_hash = ledger.get(target).hash_hex
 
     def sealed(party: str, kind: str, body: dict[str, object]) -> Record:
-        head = ledger.get(ledger.size - 1).hash
-        entry = Entry(kind, body, str(body.get("target")))
-        return seal_records(
-            ledger.treaty, [entry], keys[party], seq=ledger.size, head=head, time=at(5)
-        )[0]
+        return hand_sealed(ledger, keys[party], kind, body, ref=str(body.get("target")), time=at(5))
 
     good = sealed("ru", "cosign", {"target": target, "target_hash": finding_hash})
     check_position(ledger, good)
@@ -230,7 +239,7 @@ def test_check_position_applies_the_local_rules_to_records_signed_elsewhere(
         ),
         (
             sealed("ru", "cosign", {"target": 1, "target_hash": ledger.get(1).hash_hex}),
-            "record 1 is a declaration",
+            "record 1 is a note",
         ),
         (sealed("ru", "cosign", {"target": target, "target_hash": "ab" * 32}), "names a hash"),
         (
@@ -248,10 +257,10 @@ def test_check_position_applies_the_local_rules_to_records_signed_elsewhere(
             check_position(ledger, record)
         assert caught.value.where == f"record {record.seq}"
     # A target earlier in the same batch is found there.
-    report = sealed("uk", "report", {"text": "joint"})
+    report = sealed("uk", "report", report_body("joint"))
     follow = seal_records(
         ledger.treaty,
-        [Entry("cosign", {"target": report.seq, "target_hash": report.hash_hex}, "r")],
+        [Entry("cosign", {"target": report.seq, "target_hash": report.hash_hex}, str(report.seq))],
         keys["ru"],
         seq=report.seq + 1,
         head=report.hash,
@@ -267,16 +276,9 @@ def test_an_imported_dissent_without_a_reason_is_refused(tmp_path: Path, reason:
     # dissent() refuses it on append; a dissent signed elsewhere must not enter by import.
     ledger, keys = new_ledger(tmp_path / "ledger.db")
     with ledger:
-        finding = ledger.append("finding", {"rule": "x"}, keys["ru"], ref="f-1", time=at(1))
+        finding = ledger.append("finding", finding_body("x"), keys["ru"], ref="f-1", time=at(1))
         body = {"target": finding.seq, "target_hash": finding.hash_hex, "reason": reason}
-        forged = seal_records(
-            ledger.treaty,
-            [Entry("dissent", body, str(finding.seq))],
-            keys["us"],
-            seq=ledger.size,
-            head=finding.hash,
-            time=at(2),
-        )
-        with pytest.raises(RecordRejectedError, match="states its reason"):
-            ledger.import_records(forged)
+        forged = hand_sealed(ledger, keys["us"], "dissent", body, ref=str(finding.seq), time=at(2))
+        with pytest.raises(RecordRejectedError, match="reason"):
+            ledger.import_records([forged])
         assert ledger.size == 2

@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ledger_helpers import at, new_ledger, read_rows
+from ledger_helpers import at, hand_sealed, new_ledger, read_rows
 
-from treatyverify.errors import DrawError, InputError, RecordRejectedError, VerificationError
+from treatyverify.errors import DrawError, InputError, RecordRejectedError
 from treatyverify.records import draws
 from treatyverify.records.keys import PartyKey
 from treatyverify.records.ledger import Ledger, Record
@@ -381,22 +381,22 @@ def test_a_reveal_recorded_before_the_last_commitment_does_not_count(setup: Setu
     assert "us" not in body["revealed"]
 
 
-def test_a_draw_record_whose_reference_is_not_its_draw_fails_verification(
+def test_a_draw_record_whose_reference_is_not_its_draw_is_refused(
     setup: Setup,
 ) -> None:
-    """Draw steps find a draw's records by reference, so verification holds every draw
-    record's reference to the draw its body names."""
+    """Draw steps find a draw's records by reference, so the record kind registry holds
+    every draw record's reference to the draw its body names: append refuses the stray
+    record, and so does import when it was signed elsewhere."""
     ledger, keys, _ = setup
     _commit(setup, ["us"])
     stray = {"draw": "sites-1", "commitment": "00" * 32}
-    record = ledger.append("draw_commit", stray, keys["ru"], ref="sites-2", time=at(30))
-    # The stray record is not one of draw sites-1's: ru has still not committed there.
-    with pytest.raises(DrawError, match="no commitment"):
-        draws.reveal(ledger, keys["ru"], "sites-1", SECRETS["ru"], time=at(150))
-    with pytest.raises(VerificationError) as caught:
-        verify_ledger(ledger)
-    assert caught.value.seq == record.seq
-    assert "reference" in str(caught.value)
+    size = ledger.size
+    with pytest.raises(RecordRejectedError, match="reference must equal its body's draw"):
+        ledger.append("draw_commit", stray, keys["ru"], ref="sites-2", time=at(30))
+    forged = hand_sealed(ledger, keys["ru"], "draw_commit", stray, ref="sites-2", time=at(30))
+    with pytest.raises(RecordRejectedError, match="reference must equal"):
+        ledger.import_records([forged])
+    assert ledger.size == size
     ledger.close()
 
 

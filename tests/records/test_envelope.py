@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from treatyverify.errors import InputError
 from treatyverify.records.canonical import canonical_bytes, canonical_string
-from treatyverify.records.ledger import Entry, Ledger, _EnvelopeFields
+from treatyverify.records.ledger import Entry, Ledger, _EnvelopeFields, body_bytes
 
 TEXT = st.text(
     alphabet=st.characters(blacklist_categories=("Cs",)),  # no lone surrogates
@@ -77,10 +77,11 @@ def test_assembled_envelope_is_the_canonical_envelope(
         "body": body,
     }
     fields = _EnvelopeFields(treaty, party, key_id, time)
-    prepared = Ledger._prepare(Entry(kind, body, ref), 0)
+    prepared = Ledger._encode(Entry(kind, body, ref), 0)
     assembled = fields.content(seq, prev.hex(), prepared)
     assert assembled == _reference(envelope)
     assert assembled == canonical_bytes(envelope)
+    assert body_bytes(assembled) == prepared.body_json == canonical_bytes(body)
 
 
 @pytest.mark.parametrize(

@@ -31,9 +31,12 @@ from ledger_helpers import (
     at,
     canonical_json,
     fill,
+    finding_body,
     leaf,
     new_ledger,
+    note,
     note_body,
+    notice_body,
     party_key,
     read_meta,
     read_rows,
@@ -219,8 +222,9 @@ def test_appended_records_are_hashed_signed_and_chained(tmp_path: Path) -> None:
 def test_append_stores_the_envelope_fields(tmp_path: Path) -> None:
     path = tmp_path / "ledger.db"
     ledger, keys = new_ledger(path)
-    body = {"item": "W-17", "count": 3, "nested": {"list": [1, "two", None, True]}}
-    record = ledger.append("declaration", body, keys["ru"], ref="decl-1", time=at(5))
+    nested = {"item": "W-17", "count": 3, "nested": {"list": [1, "two", None, True]}}
+    body = {**finding_body("limit:items"), "values": nested}
+    record = ledger.append("finding", body, keys["ru"], ref="decl-1", time=at(5))
     ledger.close()
     envelope = json.loads(read_rows(path)[1].content)
     assert envelope == {
@@ -228,7 +232,7 @@ def test_append_stores_the_envelope_fields(tmp_path: Path) -> None:
         "seq": 1,
         "prev": read_rows(path)[0].hash.hex(),
         "treaty": TREATY,
-        "kind": "declaration",
+        "kind": "finding",
         "party": "ru",
         "key": hashlib.sha256(keys["ru"].public.public_key).hexdigest()[:32],
         "time": "2026-01-01T00:00:05.000000Z",
@@ -243,7 +247,7 @@ def test_time_in_another_zone_is_stored_as_utc(tmp_path: Path) -> None:
     ledger, keys = new_ledger(path)
     plus_two = timezone(timedelta(hours=2))
     record = ledger.append(
-        "note", {}, keys["us"], time=datetime(2026, 1, 1, 3, 0, 0, 250, plus_two)
+        "note", note({}), keys["us"], time=datetime(2026, 1, 1, 3, 0, 0, 250, plus_two)
     )
     assert record.time == "2026-01-01T01:00:00.000250Z"
     ledger.close()
@@ -253,7 +257,7 @@ def test_append_many_is_one_chain_with_one_time(tmp_path: Path) -> None:
     path = tmp_path / "ledger.db"
     ledger, keys = new_ledger(path)
     records = ledger.append_many(
-        [Entry("declaration", note_body(i), ref=f"r{i}") for i in range(5)], keys["us"], time=at(3)
+        [Entry("note", note_body(i), ref=f"r{i}") for i in range(5)], keys["us"], time=at(3)
     )
     assert [r.seq for r in records] == [1, 2, 3, 4, 5]
     assert {r.time for r in records} == {time_text(3)}
@@ -273,7 +277,7 @@ def test_batch_with_a_duplicate_reference_writes_nothing(tmp_path: Path) -> None
     ledger.close()
     before = _snapshot(path)
     with Ledger.open(path) as ledger:
-        batch = [Entry("declaration", {"i": i}, ref=ref) for i, ref in enumerate("abcb")]
+        batch = [Entry("note", note({"i": i}), ref=ref) for i, ref in enumerate("abcb")]
         with pytest.raises(RecordRejectedError):
             ledger.append_many(batch, keys["us"], time=at(100))
         assert ledger.size == 5
@@ -283,31 +287,31 @@ def test_batch_with_a_duplicate_reference_writes_nothing(tmp_path: Path) -> None
 def test_batch_reusing_an_earlier_reference_writes_nothing(tmp_path: Path) -> None:
     path = tmp_path / "ledger.db"
     ledger, keys = new_ledger(path)
-    ledger.append("declaration", {"i": 0}, keys["us"], ref="taken", time=at(1))
+    ledger.append("note", note({"i": 0}), keys["us"], ref="taken", time=at(1))
     ledger.close()
     before = _snapshot(path)
     with Ledger.open(path) as ledger:
         batch = [
-            Entry("declaration", {"i": 1}, ref="fresh-1"),
-            Entry("declaration", {"i": 2}, ref="fresh-2"),
-            Entry("declaration", {"i": 3}, ref="taken"),
+            Entry("note", note({"i": 1}), ref="fresh-1"),
+            Entry("note", note({"i": 2}), ref="fresh-2"),
+            Entry("note", note({"i": 3}), ref="taken"),
         ]
         with pytest.raises(RecordRejectedError) as caught:
             ledger.append_many(batch, keys["us"], time=at(2))
         assert "taken" in str(caught.value)
         with pytest.raises(RecordRejectedError):
-            ledger.append("declaration", {"again": True}, keys["us"], ref="taken", time=at(3))
+            ledger.append("note", note({"again": True}), keys["us"], ref="taken", time=at(3))
     assert _snapshot(path) == before
 
 
 def test_same_reference_is_allowed_for_another_kind_or_party(tmp_path: Path) -> None:
     path = tmp_path / "ledger.db"
     ledger, keys = new_ledger(path)
-    ledger.append("declaration", {}, keys["us"], ref="x", time=at(1))
-    ledger.append("notification", {}, keys["us"], ref="x", time=at(2))
-    ledger.append("declaration", {}, keys["ru"], ref="x", time=at(3))
-    ledger.append("declaration", {}, keys["us"], time=at(4))
-    ledger.append("declaration", {}, keys["us"], time=at(5))  # no ref: never a duplicate
+    ledger.append("note", note({}), keys["us"], ref="x", time=at(1))
+    ledger.append("notification", notice_body("x"), keys["us"], ref="x", time=at(2))
+    ledger.append("note", note({}), keys["ru"], ref="x", time=at(3))
+    ledger.append("note", note({}), keys["us"], time=at(4))
+    ledger.append("note", note({}), keys["us"], time=at(5))  # no ref: never a duplicate
     assert ledger.size == 6
     verify_ledger(ledger)
     ledger.close()
@@ -318,7 +322,7 @@ def test_unknown_party_is_refused_and_nothing_written(tmp_path: Path) -> None:
     ledger, _keys = new_ledger(path)
     before = _snapshot(path)
     with pytest.raises(UnknownNameError):
-        ledger.append("declaration", {}, party_key("fr"), time=at(1))
+        ledger.append("note", note({}), party_key("fr"), time=at(1))
     ledger.close()
     assert _snapshot(path) == before
 
@@ -329,9 +333,9 @@ def test_a_fresh_key_claiming_a_party_is_refused_and_nothing_written(tmp_path: P
     fill(ledger, keys, 2)
     before = _snapshot(path)
     with pytest.raises(SigningKeyError):
-        ledger.append("declaration", {}, party_key("us", "impostor"), time=at(50))
+        ledger.append("note", note({}), party_key("us", "impostor"), time=at(50))
     with pytest.raises(SigningKeyError):
-        ledger.append_many([Entry("declaration", {})] * 3, party_key("us", "impostor"), time=at(50))
+        ledger.append_many([Entry("note", note({}))] * 3, party_key("us", "impostor"), time=at(50))
     ledger.close()
     assert _snapshot(path) == before
 
@@ -339,15 +343,15 @@ def test_a_fresh_key_claiming_a_party_is_refused_and_nothing_written(tmp_path: P
 def test_time_earlier_than_the_last_record_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "ledger.db"
     ledger, keys = new_ledger(path)
-    ledger.append("declaration", {}, keys["us"], time=at(10))
+    ledger.append("note", note({}), keys["us"], time=at(10))
     before = _snapshot(path)
     with pytest.raises(RecordRejectedError):
-        ledger.append("declaration", {}, keys["ru"], time=at(10) - timedelta(microseconds=1))
+        ledger.append("note", note({}), keys["ru"], time=at(10) - timedelta(microseconds=1))
     with pytest.raises(RecordRejectedError):
-        ledger.append_many([Entry("declaration", {})] * 2, keys["ru"], time=at(9))
+        ledger.append_many([Entry("note", note({}))] * 2, keys["ru"], time=at(9))
     assert _snapshot(path) == before
     # The same time as the last record is in order.
-    ledger.append("declaration", {}, keys["ru"], time=at(10))
+    ledger.append("note", note({}), keys["ru"], time=at(10))
     assert ledger.size == 3
     ledger.close()
 
@@ -356,7 +360,7 @@ def test_a_time_before_the_opening_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "ledger.db"
     ledger, keys = new_ledger(path, time=at(100))
     with pytest.raises(RecordRejectedError):
-        ledger.append("declaration", {}, keys["us"], time=at(99))
+        ledger.append("note", note({}), keys["us"], time=at(99))
     ledger.close()
 
 
@@ -365,7 +369,7 @@ def test_naive_time_is_an_input_error(tmp_path: Path) -> None:
     ledger, keys = new_ledger(path)
     before = _snapshot(path)
     with pytest.raises(InputError):
-        ledger.append("declaration", {}, keys["us"], time=datetime(2026, 1, 2))
+        ledger.append("note", note({}), keys["us"], time=datetime(2026, 1, 2))
     ledger.close()
     assert _snapshot(path) == before
 
@@ -391,11 +395,11 @@ def test_body_that_is_not_json_is_refused_and_nothing_written(
     ledger, keys = new_ledger(path)
     before = _snapshot(path)
     with pytest.raises(CanonicalError) as caught:
-        ledger.append("declaration", body, keys["us"], time=at(1))
+        ledger.append("note", body, keys["us"], time=at(1))
     assert isinstance(caught.value, InputError)
     with pytest.raises(InputError):
         ledger.append_many(
-            [Entry("declaration", {"fine": 1}), Entry("declaration", body)], keys["us"], time=at(1)
+            [Entry("note", note({"fine": 1})), Entry("note", body)], keys["us"], time=at(1)
         )
     ledger.close()
     assert _snapshot(path) == before
@@ -403,7 +407,7 @@ def test_body_that_is_not_json_is_refused_and_nothing_written(
 
 @pytest.mark.parametrize(
     ("kind", "ref"),
-    [("", None), ("ledger_open", None), ("declaration", ""), ("declaration", "r" * 201)],
+    [("", None), ("ledger_open", None), ("note", ""), ("note", "r" * 201)],
 )
 def test_invalid_kind_or_reference_is_an_input_error(
     tmp_path: Path, kind: str, ref: str | None
@@ -413,18 +417,18 @@ def test_invalid_kind_or_reference_is_an_input_error(
     with pytest.raises(InputError):
         ledger.append(kind, {}, keys["us"], ref=ref, time=at(1))
     assert ledger.size == 1
-    ledger.append("declaration", {}, keys["us"], ref="r" * 200, time=at(1))
+    ledger.append("note", note({}), keys["us"], ref="r" * 200, time=at(1))
     ledger.close()
 
 
 def test_reading_records_by_number_and_kind(tmp_path: Path) -> None:
     path = tmp_path / "ledger.db"
     ledger, keys = new_ledger(path)
-    ledger.append("declaration", {"n": 1}, keys["us"], time=at(1))
-    ledger.append("notification", {"n": 2}, keys["ru"], time=at(2))
-    ledger.append("declaration", {"n": 3}, keys["ru"], time=at(3))
-    assert ledger.get(2).body == {"n": 2}
-    assert [r.seq for r in ledger.records(kinds=["declaration"])] == [1, 3]
+    ledger.append("note", note({"n": 1}), keys["us"], time=at(1))
+    ledger.append("notification", notice_body("n-2"), keys["ru"], ref="n-2", time=at(2))
+    ledger.append("note", note({"n": 3}), keys["ru"], time=at(3))
+    assert ledger.get(2).body == notice_body("n-2")
+    assert [r.seq for r in ledger.records(kinds=["note"])] == [1, 3]
     assert [r.seq for r in ledger.records(start=2)] == [2, 3]
     with pytest.raises(UnknownNameError):
         ledger.get(4)
@@ -489,7 +493,7 @@ def big_ledger(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ledger, keys = new_ledger(path)
     for batch in range(6):
         signer = keys["us" if batch % 2 else "ru"]
-        entries = [Entry("declaration", note_body(50 * batch + i)) for i in range(50)]
+        entries = [Entry("note", note_body(50 * batch + i)) for i in range(50)]
         ledger.append_many(entries, signer, time=at(batch + 1))
     assert ledger.size == 301
     ledger.close()
@@ -596,7 +600,7 @@ def test_import_refuses_a_conflicting_record_and_writes_nothing(
 ) -> None:
     _, documents = source
     replica, keys = new_ledger(tmp_path / "b.db")
-    replica.append("declaration", {"different": True}, keys["ru"], time=at(1))
+    replica.append("note", note({"different": True}), keys["ru"], time=at(1))
     before = _snapshot(tmp_path / "b.db")
     with pytest.raises(RecordRejectedError) as caught:
         replica.import_records(_import(documents[1:4]))
@@ -613,7 +617,7 @@ def test_import_refuses_a_record_of_another_treaty(
 ) -> None:
     _, documents = source
     other, keys = new_ledger(tmp_path / "other.db", treaty="inf-treaty")
-    other.append("declaration", note_body(0), keys["ru"], ref="d-0", time=at(1))
+    other.append("note", note_body(0), keys["ru"], ref="d-0", time=at(1))
     foreign = _export(other)[1]
     other.close()
     replica, _keys = new_ledger(tmp_path / "b.db")
@@ -722,7 +726,7 @@ def _signed_document(
         "party": party,
         "key": keys[party].key_id,
         "time": time_text(seq),
-        "ref": None,
+        "ref": str(body["target"]) if "target" in body else None,
         "body": body,
     }
     return {
@@ -733,7 +737,7 @@ def _signed_document(
 
 def test_import_refuses_a_cosignature_of_a_hash_the_finding_lacks(tmp_path: Path) -> None:
     replica, keys = new_ledger(tmp_path / "b.db")
-    finding = replica.append("finding", {"rule": "r"}, keys["ru"], time=at(1))
+    finding = replica.append("finding", finding_body("r"), keys["ru"], time=at(1))
     before = _snapshot(tmp_path / "b.db")
     document = _signed_document(
         keys, "us", 2, finding.hash, "cosign", {"target": 1, "target_hash": "ab" * 32}
@@ -751,7 +755,7 @@ def test_import_refuses_a_cosignature_of_a_hash_the_finding_lacks(tmp_path: Path
 
 def test_import_accepts_a_sound_cosignature(tmp_path: Path) -> None:
     replica, keys = new_ledger(tmp_path / "b.db")
-    finding = replica.append("finding", {"rule": "r"}, keys["ru"], time=at(1))
+    finding = replica.append("finding", finding_body("r"), keys["ru"], time=at(1))
     document = _signed_document(
         keys, "us", 2, finding.hash, "cosign", {"target": 1, "target_hash": finding.hash_hex}
     )
@@ -763,7 +767,7 @@ def test_import_accepts_a_sound_cosignature(tmp_path: Path) -> None:
 def test_a_record_of_an_unknown_format_version_is_refused(tmp_path: Path) -> None:
     replica, keys = new_ledger(tmp_path / "b.db")
     genesis = read_rows(tmp_path / "b.db")[0]
-    document = _signed_document(keys, "ru", 1, genesis.hash, "declaration", {})
+    document = _signed_document(keys, "ru", 1, genesis.hash, "note", note({}))
     document["envelope"]["v"] = 2
     with pytest.raises(InputError) as caught:
         Record.from_json(document, where="document 3")
@@ -790,7 +794,7 @@ def test_a_sqlite_file_in_rollback_mode_is_refused_before_connecting(tmp_path: P
 
 def test_a_reader_sees_the_last_commit_while_a_writer_holds_the_lock(tmp_path: Path) -> None:
     ledger, keys = new_ledger(tmp_path / "a.db")
-    ledger.append("declaration", note_body(0), keys["ru"], time=at(1))
+    ledger.append("note", note_body(0), keys["ru"], time=at(1))
     reader = Ledger.open(tmp_path / "a.db")
     with ledger.store.write() as writer:
         size, head = writer.head()
@@ -806,8 +810,8 @@ def test_a_reader_sees_the_last_commit_while_a_writer_holds_the_lock(tmp_path: P
     ("entry", "field"),
     [
         (Entry("declar\ud800ation", {"i": 1}), "kind"),
-        (Entry("declaration", {"i": 1}, ref="r-\udfff"), "ref"),
-        (Entry("declaration", {"bad": "\ud800"}), "$.bad"),
+        (Entry("note", note({"i": 1}), ref="r-\udfff"), "ref"),
+        (Entry("note", {"bad": "\ud800"}), "$.bad"),
     ],
 )
 def test_a_lone_surrogate_in_an_entry_is_refused_naming_it(
@@ -818,7 +822,7 @@ def test_a_lone_surrogate_in_an_entry_is_refused_naming_it(
     ledger.close()
     before = _snapshot(path)
     with Ledger.open(path) as ledger:
-        good = Entry("declaration", {"i": 0})
+        good = Entry("note", note({"i": 0}))
         with pytest.raises(InputError) as caught:
             ledger.append_many([good, entry], keys["us"], time=at(1))
         assert caught.value.where == f"entry 1: {field}"

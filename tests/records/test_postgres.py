@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ledger_helpers import at, fill, new_ledger, note_body
+from ledger_helpers import at, fill, new_ledger, note, note_body
 
 from pg_database import ADMIN_URL, SKIP_REASON, fresh_database_url
 from treatyverify.errors import RecordRejectedError, VerificationError
@@ -45,8 +45,8 @@ def test_a_ledger_on_postgresql_appends_and_verifies(database: str) -> None:
 
 def test_a_duplicate_reference_writes_nothing_on_postgresql(database: str) -> None:
     ledger, keys = new_ledger(database)  # type: ignore[arg-type]
-    ledger.append("declaration", {"i": 0}, keys["us"], ref="taken", time=at(1))
-    batch = [Entry("declaration", {"i": 1}, ref="fresh"), Entry("declaration", {}, ref="taken")]
+    ledger.append("note", note({"i": 0}), keys["us"], ref="taken", time=at(1))
+    batch = [Entry("note", note({"i": 1}), ref="fresh"), Entry("note", note({}), ref="taken")]
     with pytest.raises(RecordRejectedError) as caught:
         ledger.append_many(batch, keys["us"], time=at(2))
     assert "taken" in str(caught.value)
@@ -80,7 +80,7 @@ def test_concurrent_writers_on_postgresql_keep_one_valid_chain(database: str) ->
             with Ledger.open(database) as mine:
                 for i in range(15):
                     body = note_body(i)
-                    mine.append("declaration", body, keys[party], ref=f"{party}-{i}", time=at(5))
+                    mine.append("note", body, keys[party], ref=f"{party}-{i}", time=at(5))
         except BaseException as exc:  # reported below
             errors.append(exc)
 

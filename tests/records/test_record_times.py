@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ledger_helpers import T0, TREATY, fill, new_ledger, reforge, verification_error
+from ledger_helpers import T0, TREATY, fill, new_ledger, note, reforge, verification_error
 
 from treatyverify.errors import InputError, RecordRejectedError, VerificationError
 from treatyverify.records.ledger import (
@@ -112,7 +112,7 @@ def test_import_refuses_a_record_dated_ahead_and_writes_nothing(tmp_path: Path) 
         now = T0 + timedelta(days=1)
         ahead = seal_records(
             TREATY,
-            [Entry("declaration", {"n": 1}, ref="ahead")],
+            [Entry("note", note({"n": 1}), ref="ahead")],
             keys["us"],
             seq=ledger.size,
             head=ledger.root(),
@@ -124,7 +124,7 @@ def test_import_refuses_a_record_dated_ahead_and_writes_nothing(tmp_path: Path) 
         assert ledger.size == 1
         within = seal_records(
             TREATY,
-            [Entry("declaration", {"n": 2}, ref="within")],
+            [Entry("note", note({"n": 2}), ref="within")],
             keys["us"],
             seq=ledger.size,
             head=ledger.get(0).hash,

@@ -372,11 +372,11 @@ def test_an_earlier_report_is_replaced_whole_and_identically(
 ) -> None:
     result, first = written
     out = tmp_path / "out"
-    out.mkdir()
+    (out / "figures").mkdir(parents=True)
     (out / MARKER).write_text("{}", encoding="utf-8")
-    (out / "stale.png").write_bytes(b"old")
+    (out / "figures" / "stale.png").write_bytes(b"old")  # a figure no longer drawn
     files = write_exercise_report(result, out)
-    assert not (out / "stale.png").exists()
+    assert not (out / "figures" / "stale.png").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
     # the same result gives the same files, byte for byte
     for name in ("report.html", "report.pdf", "summary.json", "runs.jsonl"):

@@ -107,10 +107,10 @@ def test_a_draw_among_the_parties_through_the_service(service: Service) -> None:
 def test_proofs_from_the_service_check_without_the_ledger(service: Service) -> None:
     us = service.ledger("us")
     for index in range(6):
-        us.append("note", {"index": index}, service.keys["us"])
+        us.append("note", {"text": f"note {index}"}, service.keys["us"])
     client = service.client("ru")
     old = client.call("GET", "/api/ledger")
-    us.append("note", {"index": 6}, service.keys["us"])
+    us.append("note", {"text": "note 6"}, service.keys["us"])
 
     proof = client.call("GET", "/api/ledger/proofs/inclusion/3")
     assert verify_inclusion(

@@ -32,6 +32,7 @@ from service_helpers import OBSERVER, Service, make_service, running_server
 
 from treatyverify.compliance.findings import Finding, submit_finding
 from treatyverify.records.canonical import canonical_bytes
+from treatyverify.records.checkpoint import Checkpoint, cosign_checkpoint, ledger_origin
 from treatyverify.records.consensus import COSIGN_KIND, DISSENT_KIND
 from treatyverify.records.keys import PartyKey
 from treatyverify.records.ledger import Entry, Record, seal_records
@@ -76,7 +77,7 @@ def record_for(
     size = ledger.size
     return seal_records(
         ledger.treaty,
-        [entry or Entry("note", {"text": "bad-input test", "size": size})],
+        [entry or Entry("note", {"text": f"bad-input test at size {size}"})],
         key or service.keys[party],
         seq=size if seq is None else seq,
         head=ledger.get(size - 1).hash if head is None else head,
@@ -256,7 +257,7 @@ def test_more_records_than_one_request_may_carry_are_refused(tmp_path: Path) -> 
             first = record_for(made, "us")
             records = seal_records(
                 made.context.ledger.treaty,
-                [Entry("note", {"i": i}) for i in range(3)],
+                [Entry("note", {"text": f"note {i}"}) for i in range(3)],
                 made.keys["us"],
                 seq=first.seq,
                 head=bytes.fromhex(first.prev),
@@ -387,6 +388,44 @@ def test_a_record_timed_far_from_the_server_clock_is_refused(
     assert service.context.ledger.size == size
 
 
+def _hand_made(service: Service, kind: str, body: dict[str, Any], ref: str | None) -> Record:
+    """A record signed by us with any kind and body, made without the local checks."""
+    ledger = service.context.ledger
+    last = ledger.get(ledger.size - 1)
+    envelope = {
+        **{"v": 1, "seq": ledger.size, "prev": last.hash_hex, "treaty": ledger.treaty},
+        **{"kind": kind, "party": "us", "key": service.keys["us"].key_id, "ref": ref},
+        **{"time": now().strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "body": body},
+    }
+    signature = service.keys["us"].sign(b"treatyverify/record/v1\x00" + canonical_bytes(envelope))
+    return Record.from_json({"envelope": envelope, "signature": signature.hex()}, where="test")
+
+
+@pytest.mark.parametrize(
+    ("kind", "body", "ref", "words"),
+    [
+        ("memo", {"text": "x"}, None, ("unknown record kind",)),
+        ("declaration", {"ref": "us-1", "warheads": 2000}, "us-1", ("declaration", "body")),
+        ("note", {"text": "x", "extra": 1}, None, ("note", "extra")),
+    ],
+    ids=["unknown-kind", "made-up-declaration", "extra-field"],
+)
+def test_the_service_applies_the_record_kind_registry(
+    service: Service,
+    http: TestClient,
+    kind: str,
+    body: dict[str, Any],
+    ref: str | None,
+    words: tuple[str, ...],
+) -> None:
+    """What append refuses, the service refuses too: it imports records parties sign."""
+    size = service.context.ledger.size
+    record = _hand_made(service, kind, body, ref)
+    response = send(http, service.keys["us"], "POST", "/api/records", submission(record))
+    refused(response, 422, *words)
+    assert service.context.ledger.size == size
+
+
 def test_an_endpoint_that_takes_one_kind_refuses_another(
     service: Service, http: TestClient
 ) -> None:
@@ -459,7 +498,9 @@ def test_a_cosign_of_a_finding_submitted_in_the_same_request_is_accepted(
     records = seal_records(
         ledger.treaty,
         [
-            Entry("report", {"text": "joint report"}, "r-1"),
+            Entry(
+                "report", {"title": "joint report", "summary": "one finding", "findings": []}, "r-1"
+            ),
             Entry(
                 COSIGN_KIND,
                 {"target": finding, "target_hash": ledger.get(finding).hash_hex},
@@ -529,7 +570,15 @@ def _position(kind: str) -> Callable[[Service, str, int], bytes]:
 
 
 def _note(service: Service, member: str, _finding: int) -> bytes:
-    return submission(record_for(service, member, entry=Entry("note", {"by": member})))
+    return submission(record_for(service, member, entry=Entry("note", {"text": f"by {member}"})))
+
+
+def _checkpoint(service: Service, member: str, _finding: int) -> bytes:
+    # The ledger's checkpoint with the member's cosignature (any key can make one).
+    ledger = service.context.ledger
+    unsigned = Checkpoint(ledger_origin(ledger), ledger.size, ledger.root())
+    cosigned = cosign_checkpoint(unsigned, service.keys[member], ledger.treaty, time=now())
+    return canonical_bytes({"checkpoint": cosigned.note()})
 
 
 def _exercise(_service: Service, _member: str, _finding: int) -> bytes:
@@ -552,6 +601,8 @@ EXPECTATIONS: dict[tuple[str, str], Expectation] = {
     ("GET", "/api/ledger/proofs/consistency"): Expectation(
         "read", "/api/ledger/proofs/consistency?old=1"
     ),
+    ("GET", "/api/ledger/checkpoint"): Expectation("read", "/api/ledger/checkpoint"),
+    ("POST", "/api/ledger/checkpoint"): Expectation("write", "/api/ledger/checkpoint", _checkpoint),
     ("GET", "/api/records"): Expectation("read", "/api/records?kind=finding&limit=5"),
     ("GET", "/api/records/{seq}"): Expectation("read", "/api/records/{seq}"),
     ("GET", "/api/records/{seq}/consensus"): Expectation("read", "/api/records/{seq}/consensus"),

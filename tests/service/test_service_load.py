@@ -62,8 +62,8 @@ def _write(base_url: str, key: PartyKey, key_index: int, out: list[Record]) -> N
             size = min(size, RECORDS_PER_WRITER - written)
             entries = [
                 Entry(
-                    "load-note",
-                    {"writer": f"{member}-{key_index}", "n": written + i},
+                    "note",
+                    {"text": str(written + i), "subject": f"{member}-{key_index}"},
                     f"{member}-{key_index}-{written + i}",
                 )
                 for i in range(size)
@@ -123,7 +123,7 @@ def test_concurrent_writers_lose_nothing_and_keep_the_chain_valid(
         assert seen == set(range(1, 1 + total))
         # Each writer's records are in the order it wrote them, all references unique.
         for writer, records in acknowledged.items():
-            numbers = [held[r.seq].body["n"] for r in sorted(records, key=lambda r: r.seq)]
+            numbers = [int(held[r.seq].body["text"]) for r in sorted(records, key=lambda r: r.seq)]
             assert numbers == list(range(RECORDS_PER_WRITER)), writer
     finally:
         service.close()

@@ -69,7 +69,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     )
     ledger = made.ledger("us")
     for index in range(3):
-        ledger.append("note", {"index": index}, made.keys["us"], ref=f"note-{index}")
+        ledger.append("note", {"text": f"note {index}"}, made.keys["us"], ref=f"note-{index}")
     ledger.close()
     yield made
     made.close()

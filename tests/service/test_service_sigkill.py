@@ -107,9 +107,7 @@ class Writers:
             ledger = RemoteLedger(ServiceClient(base_url, key, timeout_s=ROUND_TIMEOUT_S))
             for step in range(100_000):
                 size = 4 if step % 3 == 2 else 1
-                entries = [
-                    Entry("crash-note", {"writer": name, "step": step, "i": i}) for i in range(size)
-                ]
+                entries = [Entry("note", {"text": f"{name} {step} {i}"}) for i in range(size)]
                 records = ledger.append_many(entries, key)
                 with self.lock:
                     self.acknowledged.extend(records)
@@ -200,7 +198,7 @@ def test_sigkill_during_writes_leaves_a_ledger_that_verifies(tmp_path: Path) -> 
         try:
             row = ledger.client.call("GET", f"/api/exercises/{runs[-1]}")
             assert row["status"] == "interrupted", row
-            record = ledger.append("crash-note", {"after": "restart"}, keys["ru"])
+            record = ledger.append("note", {"text": "after restart"}, keys["ru"])
             assert record.seq == size
             assert ledger.client.call("GET", "/api/ledger/verify")["verified"] is True
         finally:

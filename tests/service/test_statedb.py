@@ -54,10 +54,15 @@ def revision_of(location: str) -> str | None:
         engine.dispose()
 
 
-def test_the_migrations_are_package_data_with_one_revision() -> None:
-    for name in ("env.py", "script.py.mako", "versions/0001_service_state.py"):
+def test_the_migrations_are_package_data_with_their_revisions() -> None:
+    for name in (
+        "env.py",
+        "script.py.mako",
+        "versions/0001_service_state.py",
+        "versions/0002_checkpoint_signatures.py",
+    ):
         assert (MIGRATIONS / name).is_file(), name
-    assert script_revisions() == ("0001",)
+    assert script_revisions() == ("0001", "0002")
 
 
 def test_open_state_builds_exactly_the_tables_of_state_py(new_database: NewDatabase) -> None:
@@ -78,7 +83,12 @@ def test_open_state_builds_exactly_the_tables_of_state_py(new_database: NewDatab
     with engine.connect() as connection:
         assert migrated_schema == schema_of(connection)
     engine.dispose()
-    assert set(migrated_schema) == {"exercise_runs", "request_nonces", "sessions"}
+    assert set(migrated_schema) == {
+        "checkpoint_signatures",
+        "exercise_runs",
+        "request_nonces",
+        "sessions",
+    }
     assert ("ix_request_nonces_time", ("time",), False) in migrated_schema["request_nonces"][
         "indexes"
     ]
@@ -100,7 +110,7 @@ def test_opening_twice_changes_nothing_and_keeps_the_rows(new_database: NewDatab
         assert schema_of(connection) == before
         assert connection.execute(select(sessions.c.member)).scalars().all() == ["us"]
     again.dispose()
-    assert revision_of(location) == "0001"
+    assert revision_of(location) == script_revisions()[-1]
 
 
 def test_a_new_sqlite_state_file_is_made_with_its_folder_in_wal_mode(tmp_path: Path) -> None:
@@ -140,7 +150,7 @@ def test_the_state_and_a_ledger_store_share_a_database_without_mixing(
     engine.dispose()
     assert {LEDGER_VERSION_TABLE, VERSION_TABLE, "records", "sessions"} <= tables
     assert ledger_revision == "0001"
-    assert revision_of(location) == "0001"
+    assert revision_of(location) == script_revisions()[-1]
 
 
 def test_a_file_that_is_not_a_database_is_refused_by_name(tmp_path: Path) -> None:
@@ -165,3 +175,30 @@ def test_errors_mask_a_urls_password() -> None:
 def test_a_bad_url_is_refused_by_name() -> None:
     with pytest.raises(LedgerError, match="not a valid database URL"):
         open_state("no such scheme://x")
+
+
+def test_a_state_database_at_0001_is_upgraded_keeping_its_rows(new_database: NewDatabase) -> None:
+    from alembic import command
+
+    from treatyverify.service.statedb import migration_config
+
+    location = new_database()
+    if "://" not in location:
+        Path(location).parent.mkdir(exist_ok=True)
+    engine = create_engine(store_url(location))
+    with engine.begin() as connection:
+        command.upgrade(migration_config(connection), "0001")
+        connection.execute(
+            insert(sessions).values(
+                token_hash="cd" * 32, member="ru", key_id="k2", expires="2030-01-01T00:00:00Z"
+            )
+        )
+    engine.dispose()
+    assert revision_of(location) == "0001"
+    upgraded = open_state(location)
+    with upgraded.connect() as connection:
+        assert connection.execute(select(sessions.c.member)).scalars().all() == ["ru"]
+        context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+        assert compare_metadata(context, metadata) == []
+    upgraded.dispose()
+    assert revision_of(location) == "0002"

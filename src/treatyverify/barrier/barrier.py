@@ -27,7 +27,9 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from treatyverify.barrier.registry import MethodRegistry, OutputValue
 from treatyverify.barrier.sensitive import SensitiveData
@@ -51,6 +53,7 @@ __all__ = [
     "STATUS_INCONCLUSIVE",
     "STATUS_OK",
     "InformationBarrier",
+    "MeasurementResultBody",
     "Release",
     "record_releases",
 ]
@@ -143,6 +146,49 @@ class Release:
         if self.reason is not None:
             body["reason"] = self.reason
         return body
+
+
+_Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+_Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+
+
+class _ReleaseBody(BaseModel):
+    """One :class:`Release` as :meth:`Release.to_body` writes it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    method_id: _Name
+    method: _Name
+    code_hash: _Sha256
+    input_commitment: _Sha256
+    status: Literal["ok", "inconclusive", "error"]
+    outputs: dict[_Name, OutputValue]
+    reason: str | None = None
+
+    @model_validator(mode="after")
+    def _says_only_what_the_barrier_may(self) -> _ReleaseBody:
+        """Outputs only with ``ok``; otherwise a reason from the barrier's vocabulary, so
+        that no text from the data can leave in a record, whoever signed it."""
+        if self.status == STATUS_OK:
+            if self.reason is not None:
+                raise ValueError("a release with status ok gives no reason")
+            return self
+        if self.outputs:
+            raise ValueError(f"a release with status {self.status} releases no output")
+        vocabulary = INCONCLUSIVE_REASONS if self.status == STATUS_INCONCLUSIVE else ERROR_REASONS
+        if self.reason not in vocabulary:
+            raise ValueError(f"the reason of a {self.status} release is not one of the barrier's")
+        return self
+
+
+class MeasurementResultBody(BaseModel):
+    """The body of a ``measurement_result`` record (for the record kind registry)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    item: _Name
+    item_class: _Name
+    releases: list[_ReleaseBody] = Field(min_length=1)
 
 
 class InformationBarrier:

@@ -12,7 +12,15 @@ from pathlib import Path
 
 import typer
 
-from treatyverify.cli.common import App, JsonOption, console, emit_json, print_table
+from treatyverify.cli.common import (
+    App,
+    ForceOption,
+    JsonOption,
+    console,
+    emit_json,
+    output_path,
+    print_table,
+)
 from treatyverify.errors import InputError
 from treatyverify.methods.accountancy import (
     abrupt,
@@ -35,7 +43,13 @@ MATERIALS = {"plutonium": ("Pu", None), "heu": ("U", "U-235"), "uranium-233": ("
 @app.command("scenario")
 def scenario_command(
     plant: str = typer.Argument(..., help="reprocessing (Pu balance) or enrichment (U balance)."),
-    out: Path = typer.Option(..., "--out", "-o", help="Facility file to write (.json or .yaml)."),
+    out: Path = typer.Option(
+        ...,
+        "--out",
+        "-o",
+        help="Facility file to write (.json or .yaml; an existing one is replaced with --force).",
+    ),
+    force: bool = ForceOption,
     seed: int = typer.Option(
         0, "--seed", min=0, max=2**63 - 1, help="Seed of the measurement errors."
     ),
@@ -47,6 +61,7 @@ def scenario_command(
 ) -> None:
     """Write one year of monthly balances of a plant as a facility file."""
     makers = {"reprocessing": reprocessing_plant, "enrichment": enrichment_plant}
+    output_path(out, None, force=force)
     if plant not in makers:
         raise InputError("must be 'reprocessing' or 'enrichment'", where="PLANT")
     if not 1 <= month <= 12:

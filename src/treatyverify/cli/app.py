@@ -26,7 +26,7 @@ from treatyverify.cli import (
     treaty,
     zk,
 )
-from treatyverify.cli.common import App
+from treatyverify.cli.common import App, Terminated, signals_unwind
 
 __all__ = ["app", "main"]
 
@@ -70,5 +70,11 @@ def _root(
 
 
 def main() -> None:
-    """Console entry point."""
-    app()
+    """Console entry point. SIGTERM and SIGHUP unwind the command like an error, so
+    that what it was writing is removed, and exit with status 128 + the signal."""
+    with signals_unwind():
+        try:
+            app()
+        except Terminated as exc:
+            typer.echo(f"error: stopped by signal {exc.signum}", err=True)
+            raise

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
+import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +18,7 @@ import typer.core
 from rich.console import Console
 from rich.table import Table
 
-from treatyverify.errors import TreatyVerifyError
+from treatyverify.errors import InputError, TreatyVerifyError
 from treatyverify.files import check_output
 from treatyverify.records.keys import PartyKey, PublicPartyKey, load_private_key, load_public_keys
 from treatyverify.records.ledger import Ledger
@@ -23,17 +26,22 @@ from treatyverify.records.pinned import ledger_spec
 
 __all__ = [
     "App",
+    "ForceOption",
     "JsonOption",
     "KeyOption",
     "LedgerOption",
+    "Terminated",
     "console",
     "emit_json",
     "error_line",
     "ledger_spec",
     "open_ledger",
+    "output_path",
     "print_table",
+    "protected_paths",
     "read_key",
     "read_keyring",
+    "signals_unwind",
 ]
 
 console = Console(highlight=False)
@@ -55,16 +63,29 @@ def ledger_location(value: str | None) -> str:
     return value or os.environ.get(LEDGER_ENV) or "ledger.sqlite"
 
 
-ForceOption = typer.Option(False, "--force", help="Replace the output file if it exists.")
+ForceOption = typer.Option(
+    False,
+    "--force",
+    help="Replace the output file if it exists (never the ledger, a key or a secret).",
+)
 
 
-def output_path(out: Path, ledger: str | None, *, force: bool) -> Path:
-    """``out`` once :func:`~treatyverify.files.check_output` has found it safe to write:
-    never the ledger (a SQLite file), a key or secret, or a non-regular file, and an
-    existing file only with ``--force``."""
+def protected_paths(ledger: str | None) -> list[str]:
+    """The ledger file (``--ledger`` or its default) that an output must never replace
+    or remove (none for a database URL)."""
     location = ledger_location(ledger)
-    protected = [] if "://" in location else [location]
-    return check_output(out, force=force, protected=protected)
+    return [] if "://" in location else [location]
+
+
+def output_path(out: Path, ledger: str | None, *, force: bool, suffix: str | None = None) -> Path:
+    """``out`` once :func:`~treatyverify.files.check_output` has found it safe to write:
+    never the ledger (a SQLite file, ``--ledger`` or its default), a key or secret, or
+    a non-regular file, and an existing file only with ``--force``. With ``suffix``
+    (``".png"``) the name must end so. Call it before any work, so that a bad path
+    fails at once and nothing is computed for nothing."""
+    if suffix is not None and out.suffix.lower() != suffix:
+        raise InputError(f"the file name must end in {suffix}", where=str(out))
+    return check_output(out, force=force, protected=protected_paths(ledger))
 
 
 def open_ledger(value: str | None) -> Ledger:
@@ -167,3 +188,44 @@ class App(typer.Typer):
             return func
 
         return decorator
+
+
+class Terminated(SystemExit):
+    """A SIGTERM or SIGHUP, raised where the program is so that every ``finally`` runs
+    (temporary files and staging folders are removed) before it exits with status
+    128 + the signal number."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(128 + signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def signals_unwind() -> Iterator[None]:
+    """Within the block, SIGTERM and SIGHUP raise :class:`Terminated` in the main
+    thread of this process instead of killing it outright. A signal already ignored
+    (``nohup``) stays ignored; a second one while unwinding kills at once; a forked
+    child that inherits the handler dies by the signal as it would have."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    owner = os.getpid()
+
+    def unwind(signum: int, _frame: object) -> None:
+        signal.signal(signum, signal.SIG_DFL)
+        if os.getpid() != owner:
+            os.kill(os.getpid(), signum)
+            return
+        raise Terminated(signum)
+
+    previous: dict[int, Any] = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is None or signal.getsignal(number) is signal.SIG_IGN:
+            continue
+        previous[number] = signal.signal(number, unwind)
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)

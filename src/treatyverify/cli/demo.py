@@ -11,9 +11,9 @@ from pathlib import Path
 
 import typer
 
-from treatyverify.cli.common import console, print_table
+from treatyverify.cli.common import console, print_table, protected_paths
 from treatyverify.cli.exercise import run_with_progress, summary_rows
-from treatyverify.demo import run_demo
+from treatyverify.demo import check_demo_folder, run_demo
 from treatyverify.exercise import load_scenario
 from treatyverify.exercise.montecarlo import check_run_options
 
@@ -26,7 +26,8 @@ def run_demo_command(
         Path("results/demo"),
         "--out",
         "-o",
-        help="Results folder (cleared if it holds an earlier demo).",
+        help="Results folder: new, empty, or an earlier demo's, which is replaced whole "
+        "(no --force needed); a folder holding anything else is refused.",
     ),
     exercise: str = typer.Option(DEMO_EXERCISE, "--exercise", help="Scenario to exercise."),
     runs: int | None = typer.Option(
@@ -37,12 +38,21 @@ def run_demo_command(
     """Run a New START-style exchange end to end: keys, declarations, notice, draw,
     inspection, findings, co-signatures and dissent, report, verification; then a
     verification exercise with its report."""
-    from treatyverify.report.exercise_report import write_exercise_report
+    from treatyverify.report import exercise_report
 
-    loaded = load_scenario(exercise)  # every option is checked before anything is written
+    # every option is checked before anything is written
+    report_layout = [f"exercise/{p}" for p in (*exercise_report.LAYOUT, exercise_report.MARKER)]
+    protected = protected_paths(None)
+    check_demo_folder(out, extra_layout=report_layout, protected=protected)
+    loaded = load_scenario(exercise)
     check_run_options(runs=runs, seed=None, workers=workers, scheduler=None)
     console.print("[bold]treatyverify demo[/bold]: New START-style exchange, 1 March 2022 data")
-    result = run_demo(out, say=lambda line: console.print(f"  {line}"))
+    result = run_demo(
+        out,
+        say=lambda line: console.print(f"  {line}"),
+        extra_layout=report_layout,
+        protected=protected,
+    )
     print_table(
         "Findings",
         ["seq", "rule", "party", "compliant", "consensus"],
@@ -72,7 +82,7 @@ def run_demo_command(
         f"{workers} workers)"
     )
     exercised = run_with_progress(loaded, runs=runs, seed=None, workers=workers, scheduler=None)
-    files = write_exercise_report(exercised, out / "exercise")
+    files = exercise_report.write_exercise_report(exercised, out / "exercise", protected=protected)
     print_table(
         f"Exercise {loaded.scenario.scenario} ({exercised.elapsed_s:.0f} s)",
         [

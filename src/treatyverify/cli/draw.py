@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from treatyverify.cli.common import (
     read_key,
 )
 from treatyverify.errors import InputError
-from treatyverify.files import read_text
+from treatyverify.files import read_text, write_atomically
 from treatyverify.records import draws
 from treatyverify.records.ledger import parse_time
 
@@ -147,16 +146,11 @@ def result_command(
 
 
 def _write_secret(path: Path, value: bytes) -> None:
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        raise InputError(
-            "a secret file already exists; refusing to overwrite it", where=str(path)
-        ) from None
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(value.hex() + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())  # a secret lost in a crash would default the draw
+    """Write a draw secret whole, synced (a secret lost in a crash would default the
+    draw), owner-only, and never over an existing file."""
+    if path.exists() or path.is_symlink():
+        raise InputError("a secret file already exists; refusing to overwrite it", where=str(path))
+    write_atomically(path, (value.hex() + "\n").encode("ascii"), mode=0o600, replace=False)
 
 
 def _read_secret(path: Path) -> bytes:

@@ -15,7 +15,14 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from treatyverify.cli.common import App, JsonOption, console, emit_json, print_table
+from treatyverify.cli.common import (
+    App,
+    JsonOption,
+    console,
+    emit_json,
+    print_table,
+    protected_paths,
+)
 from treatyverify.exercise import (
     ExerciseResult,
     LoadedScenario,
@@ -104,7 +111,11 @@ def summary_rows(result: ExerciseResult) -> list[list[str]]:
 def run_command(
     scenario: str = ScenarioArgument,
     out: Path = typer.Option(
-        ..., "--out", "-o", help="Report folder (new, or an earlier report's)."
+        ...,
+        "--out",
+        "-o",
+        help="Report folder: new, empty, or an earlier report's, which is replaced whole "
+        "(no --force needed); a folder holding anything else is refused.",
     ),
     runs: int | None = typer.Option(None, "--runs", help="Runs per strategy and sweep point."),
     seed: int | None = typer.Option(None, "--seed", help="Root seed (the scenario's by default)."),
@@ -117,11 +128,13 @@ def run_command(
     as_json: bool = JsonOption,
 ) -> None:
     """Run a scenario's Monte Carlo and write its report (HTML, PDF, JSON)."""
-    from treatyverify.report.exercise_report import write_exercise_report
+    from treatyverify.report.exercise_report import check_report_folder, write_exercise_report
 
+    protected = protected_paths(None)
+    check_report_folder(out, protected=protected)  # a bad folder fails before the runs
     loaded = load_scenario(scenario)
     result = run_with_progress(loaded, runs=runs, seed=seed, workers=workers, scheduler=scheduler)
-    files = write_exercise_report(result, out)
+    files = write_exercise_report(result, out, protected=protected)
     if as_json:
         emit_json({"report": str(files.html), "pdf": str(files.pdf), **result.to_json()})
         return

@@ -11,11 +11,13 @@ from treatyverify.barrier.catalog import default_registry
 from treatyverify.barrier.sensitive import SensitiveData
 from treatyverify.cli.common import (
     App,
+    ForceOption,
     JsonOption,
     LedgerOption,
     console,
     emit_json,
     open_ledger,
+    output_path,
     print_table,
     read_key,
 )
@@ -49,7 +51,10 @@ def show_command(
     index: int | None = typer.Option(
         None, "--index", help="Which spectrum of a multi-spectrum file (default: their sum)."
     ),
-    png: Path | None = typer.Option(None, "--png", help="Also write a plot to this PNG file."),
+    png: Path | None = typer.Option(
+        None, "--png", help="Also write a plot to this PNG file (an existing one: --force)."
+    ),
+    force: bool = ForceOption,
     min_significance: float = typer.Option(
         5.0, "--min-significance", help="Peak search threshold (standard deviations)."
     ),
@@ -60,14 +65,14 @@ def show_command(
     as_json: bool = JsonOption,
 ) -> None:
     """Summarize a spectrum file, its detector and resolution, and list its peaks."""
+    if png is not None:  # a bad plot path fails before the spectrum is read
+        output_path(png, None, force=force, suffix=".png")
     spec = load_treaty(treaty) if treaty is not None else None
     profile = resolve_instrument(instrument, spec) if instrument is not None else None
     spectrum = load_spectrum(file, index)
     peaks = (
         identify_lines(spectrum, min_significance=min_significance) if spectrum.calibrated else []
     )
-    if png is not None:
-        spectrum_png(spectrum, peaks, png)
     summary = {
         "file": str(file),
         "title": spectrum.title,
@@ -84,6 +89,8 @@ def show_command(
     }
     if spectrum.calibrated:
         summary |= _detector(spectrum, profile or instrument_from_metadata(file))
+    if png is not None:  # last, once nothing else can fail
+        spectrum_png(spectrum, peaks, png)
     if as_json:
         emit_json(
             summary

@@ -15,9 +15,17 @@ import typer
 from obspy import UTCDateTime
 from rich.progress import Progress
 
-from treatyverify.cli.common import App, JsonOption, console, emit_json, print_table
+from treatyverify.cli.common import (
+    App,
+    ForceOption,
+    JsonOption,
+    console,
+    emit_json,
+    output_path,
+    print_table,
+)
 from treatyverify.errors import InputError
-from treatyverify.files import read_json
+from treatyverify.files import check_output_dir, move_into_place, read_json, staging_folder
 from treatyverify.monitoring.infrasound import array as infrasound
 from treatyverify.monitoring.radionuclide.xenon import DiscriminationLine, read_samples, screen
 from treatyverify.monitoring.seismic.detect import Band, detect
@@ -55,18 +63,16 @@ def process_command(
     stations: Path = typer.Option(..., "--stations", "-s", help="StationXML or CSV of stations."),
     model: str = typer.Option("iasp91", "--model", help="Earth model: iasp91 or ak135."),
     png: Path | None = typer.Option(
-        None, "--png", help="Directory to write record-section.png and map.png into."
+        None,
+        "--png",
+        help="Directory to write record-section.png and map.png into "
+        "(created if missing; replacing the plots there needs --force).",
     ),
+    force: bool = ForceOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Detect arrivals and locate the largest event, with its 90 % error ellipse."""
-    if png is not None and not png.is_dir():
-        try:
-            png.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise InputError(
-                f"cannot create the directory ({exc.strerror})", where=str(png)
-            ) from exc
+    plots = _plot_paths(png, force) if png is not None else []  # before any work
     files = _waveform_files(source)
     with Progress(console=console, transient=True, disable=as_json) as progress:
         task = progress.add_task("reading stations and waveforms", total=4)
@@ -109,17 +115,25 @@ def process_command(
     }
     written: list[Path] = []
     if png is not None:
-        written.append(
+        _make_folder(png)
+        with staging_folder(plots[0]) as staging:  # both drawn, then both moved in
             monitoring_plots.record_section_png(
                 ingested.stream,
                 picks,
                 location,
                 known,
-                png / "record-section.png",
+                staging / plots[0].name,
                 predicted_model=location.model,
             )
-        )
-        written.append(monitoring_plots.map_png(known, location, png / "map.png"))
+            monitoring_plots.map_png(known, location, staging / plots[1].name)
+            for plot in plots:
+                try:
+                    move_into_place(staging / plot.name, plot, replace=True)
+                except OSError as exc:
+                    raise InputError(
+                        f"cannot write the plot ({exc.strerror or exc})", where=str(plot)
+                    ) from None
+                written.append(plot)
     if as_json:
         extra: dict[str, object] = {"residuals_s": location.residuals_s, "warnings": warnings}
         if written:
@@ -131,6 +145,26 @@ def process_command(
         console.print(f"wrote {path}")
     for warning in warnings:
         console.print(f"warning: {warning}")
+
+
+PLOTS = ("record-section.png", "map.png")
+"""The files ``process --png DIR`` writes into DIR."""
+
+
+def _plot_paths(folder: Path, force: bool) -> list[Path]:
+    """The plot files in ``folder``, each checked like any output file; the folder
+    must be one or one that can be made."""
+    check_output_dir(folder)
+    return [output_path(folder / name, None, force=force) for name in PLOTS]
+
+
+def _make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            f"cannot create the directory ({exc.strerror or exc})", where=str(folder)
+        ) from None
 
 
 @app.command("infrasound")
@@ -266,11 +300,16 @@ def screen_command(
     ),
     treaty: str = typer.Option("ctbt", "--treaty", "-t", help="Treaty with the criteria."),
     png: Path | None = typer.Option(
-        None, "--png", help="Also write the Ms:mb screening plot to this PNG file."
+        None,
+        "--png",
+        help="Also write the Ms:mb screening plot to this PNG file (an existing one: --force).",
     ),
+    force: bool = ForceOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Apply the IDC event-screening criteria (mb:Ms and depth) and explain each decision."""
+    if png is not None:  # a bad plot path fails before the event is read
+        output_path(png, None, force=force, suffix=".png")
     values = read_json(event)
     if not isinstance(values, dict):
         raise InputError("holds a JSON object of magnitudes and depth", where=str(event))

@@ -36,14 +36,24 @@ from treatyverify.exchange.declarations import (
 from treatyverify.files import parse_json, read_json, read_text, write_atomically
 from treatyverify.notifications.notices import parse_notice, submit_notice
 from treatyverify.records import consensus
-from treatyverify.records.heads import check_heads_consistent, load_tree_head, sign_tree_head
+from treatyverify.records.checkpoint import (
+    Checkpoint,
+    load_checkpoint,
+    load_head,
+    sign_checkpoint,
+    witness_checkpoint,
+)
+from treatyverify.records.heads import HeadView, check_heads_consistent
 from treatyverify.records.ledger import Ledger, Record
 from treatyverify.records.merkle import verify_inclusion
 from treatyverify.records.verify import verify_ledger
 from treatyverify.treaty import TreatySpec, load_treaty
 
 app = App(help="The signed, multi-party record ledger.", no_args_is_help=True)
-heads = App(help="Signed tree heads: compare two without the ledger.", no_args_is_help=True)
+heads = App(
+    help="Signed tree heads (C2SP checkpoints): cosign one, compare two without the ledger.",
+    no_args_is_help=True,
+)
 app.add_typer(heads, name="heads")
 
 
@@ -271,15 +281,19 @@ def show_command(
 @app.command("verify")
 def verify_command(
     keys: Path | None = typer.Option(None, "--keys", help="Public keys this verifier pins."),
-    head: list[Path] = typer.Option([], "--head", help="Signed tree heads kept earlier."),
+    head: list[Path] = typer.Option(
+        [], "--head", help="Heads kept earlier (checkpoints, or JSON tree heads)."
+    ),
     ledger: str | None = LedgerOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Re-verify every signature, link, tree head, co-signature and draw.
 
-    Names the first bad record and exits with status 2 when anything fails.
+    Names the first bad record and exits with status 2 when anything fails; a kept head
+    that the ledger does not reproduce is named by its signers ("head by <party>
+    inconsistent with the ledger").
     """
-    heads = [load_tree_head(path) for path in head]
+    heads = [load_head(path) for path in head]
     with open_ledger(ledger) as book:
         report = verify_ledger(book, trusted_keys=read_keyring(keys), heads=heads)
     if as_json:
@@ -303,23 +317,41 @@ def verify_command(
 @app.command("head")
 def head_command(
     key: Path = KeyOption,
-    out: Path = typer.Option(..., "--out", "-o", help="File for the signed head."),
+    out: Path = typer.Option(..., "--out", "-o", help="File for the signed checkpoint."),
     force: bool = ForceOption,
     ledger: str | None = LedgerOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """Verify the ledger, then sign its tree head as this party and keep it in a file
-    (an existing head is evidence: it is replaced only with ``--force``)."""
+    """Verify the ledger, then sign its tree head as this party and keep it in a file.
+
+    The head is a C2SP checkpoint (a signed note that transparency-log tools read);
+    the other parties cosign it with ``record heads cosign``. An existing head is
+    evidence: it is replaced only with ``--force``.
+    """
     target = output_path(out, ledger, force=force)
     signer = read_key(key)
     with open_ledger(ledger) as book:
         verify_ledger(book)
-        head = sign_tree_head(book, signer)
-    head.save(target)
+        checkpoint = sign_checkpoint(book, signer)
+        view = checkpoint.view(book.keys)
+    checkpoint.save(target)
     if as_json:
-        emit_json(head.to_json())
+        emit_json(_checkpoint_json(checkpoint, view))
         return
-    console.print(f"signed tree head: size {head.tree_size}, root {head.root.hex()[:16]} -> {out}")
+    console.print(
+        f"signed checkpoint: size {checkpoint.tree_size}, root {checkpoint.root.hex()[:16]} "
+        f"-> {out}"
+    )
+
+
+def _checkpoint_json(checkpoint: Checkpoint, view: HeadView) -> dict[str, Any]:
+    return {
+        "origin": checkpoint.origin,
+        "tree_size": checkpoint.tree_size,
+        "root": checkpoint.root.hex(),
+        "signers": list(view.signers),
+        "checkpoint": checkpoint.note(),
+    }
 
 
 @app.command("prove")
@@ -397,9 +429,47 @@ def import_command(
     console.print(f"{count} records imported")
 
 
+@heads.command("cosign")
+def heads_cosign_command(
+    checkpoint: Path = typer.Argument(..., help="Checkpoint signed by another party."),
+    key: Path = KeyOption,
+    out: Path = typer.Option(..., "--out", "-o", help="File for the cosigned checkpoint."),
+    head: list[Path] = typer.Option(
+        [], "--head", help="Heads this party kept earlier; all must be one history with it."
+    ),
+    force: bool = ForceOption,
+    ledger: str | None = LedgerOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Witness another party's checkpoint: check it against this copy, then cosign it.
+
+    The ledger is verified with the heads kept; the checkpoint must carry a valid
+    signature of another party's pinned key, be of this ledger and have this copy's root
+    at its size. It is written back to ``--out`` with this party's tlog-cosignature/v1
+    added. A checkpoint the copy does not reproduce exits with status 2 ("head by
+    <party> inconsistent with the ledger").
+    """
+    target = output_path(out, ledger, force=force)
+    signer = read_key(key)
+    served = load_checkpoint(checkpoint)
+    held = [load_head(path) for path in head]
+    with open_ledger(ledger) as book:
+        verify_ledger(book, heads=held)
+        cosigned = witness_checkpoint(book, served, signer, held=held)
+        view = cosigned.view(book.keys)
+    cosigned.save(target)
+    if as_json:
+        emit_json(_checkpoint_json(cosigned, view))
+        return
+    console.print(
+        f"cosigned the checkpoint of size {cosigned.tree_size} by {view.signers[0]} "
+        f"(signed by {', '.join(view.signers)}) -> {out}"
+    )
+
+
 @heads.command("compare")
 def heads_compare_command(
-    first: Path = typer.Argument(..., help="A signed tree head (JSON)."),
+    first: Path = typer.Argument(..., help="A head (checkpoint, or JSON tree head)."),
     second: Path = typer.Argument(..., help="Another head of the same ledger."),
     keys: Path = typer.Option(..., "--keys", help="Public keys this verifier pins."),
     proof: Path | None = typer.Option(
@@ -420,8 +490,9 @@ def heads_compare_command(
     alone, so the copy need not be trusted.
     """
     pinned = read_keyring(keys) or {}
-    a, b = load_tree_head(first), load_tree_head(second)
-    old, new = sorted((a, b), key=lambda h: h.tree_size)
+    a, b = load_head(first), load_head(second)
+    views = (a.view(pinned), b.view(pinned))
+    old, new = sorted(views, key=lambda h: h.tree_size)
     path: list[bytes] = []
     if old.tree_size != new.tree_size:
         if (proof is None) == (ledger is None):
@@ -438,12 +509,15 @@ def heads_compare_command(
                 path = book.consistency_proof(old.tree_size, new.tree_size)
     check_heads_consistent(a, b, pinned, path)
     if as_json:
-        emit_json({"consistent": True, "sizes": [old.tree_size, new.tree_size]})
+        emit_json(
+            {
+                "consistent": True,
+                "sizes": [old.tree_size, new.tree_size],
+                "signers": [list(old.signers), list(new.signers)],
+            }
+        )
         return
-    console.print(
-        f"one history: head by {old.party} (size {old.tree_size}) and head by "
-        f"{new.party} (size {new.tree_size})"
-    )
+    console.print(f"one history: {old.describe()[4:]} and {new.describe()[4:]}")
 
 
 def _proof_hashes(document: Any, where: str) -> list[bytes]:

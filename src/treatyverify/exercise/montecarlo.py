@@ -443,7 +443,13 @@ def _run_local(
             pool.submit(run_chunk, *argument): position
             for position, argument in enumerate(arguments)
         }
-        _collect(futures, results, arguments, total, progress)
+        try:
+            _collect(futures, results, arguments, total, progress)
+        except BaseException:
+            # Stopped (a signal, Ctrl-C) or failed: drop the chunks not yet started
+            # instead of waiting for every one before the error can surface.
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
     return [result for result in results if result is not None]
 
 

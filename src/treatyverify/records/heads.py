@@ -3,6 +3,12 @@
 As in Certificate Transparency (RFC 9162, section 4.10), a tree head names a tree
 size and the Merkle root over that many records. A party that keeps the heads it
 signed can later demand a consistency proof and so detect any rewrite of history.
+
+Heads are written as C2SP checkpoints (:mod:`treatyverify.records.checkpoint`); the JSON
+:class:`SignedTreeHead` of earlier versions is still read and checked. Both give a
+:class:`HeadView` once their signatures are verified, and everything that compares
+heads (:func:`check_heads_consistent`, :func:`~treatyverify.records.verify.verify_ledger`)
+works on views.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from treatyverify.errors import InputError, SigningKeyError, VerificationError
 from treatyverify.files import read_json, write_atomically
@@ -23,8 +29,11 @@ from treatyverify.records.merkle import verify_consistency
 
 __all__ = [
     "TREE_HEAD_DOMAIN",
+    "HeadView",
     "SignedTreeHead",
+    "TreeHead",
     "check_heads_consistent",
+    "check_views_consistent",
     "load_tree_head",
     "sign_tree_head",
 ]
@@ -32,6 +41,59 @@ __all__ = [
 TREE_HEAD_DOMAIN = b"treatyverify/tree-head/v1\x00"
 HASH_BYTES = 32
 SIGNATURE_BYTES = 64
+
+
+@dataclass(frozen=True)
+class HeadView:
+    """A head whose signatures were verified: what it claims and who signed it.
+
+    Attributes
+    ----------
+    treaty
+        Treaty identifier.
+    tree_size
+        Number of records covered.
+    root
+        RFC 9162 Merkle root over them (32 bytes).
+    signers
+        Parties whose pinned keys signed it: the one who made it first, then those who
+        cosigned it.
+    time
+        UTC time of the signature ("" when the head carries none).
+    origin
+        The checkpoint origin (None for a JSON tree head, which names no ledger).
+    kind
+        ``"tree head"`` (JSON) or ``"checkpoint"``.
+    """
+
+    treaty: str
+    tree_size: int
+    root: bytes
+    signers: tuple[str, ...]
+    time: str = ""
+    origin: str | None = None
+    kind: str = "tree head"
+
+    def describe(self) -> str:
+        """``the head by <party> (size <n>, <time>, cosigned by ...)`` for messages."""
+        details = [f"size {self.tree_size}"]
+        if self.time:
+            details.append(self.time)
+        if len(self.signers) > 1:
+            details.append(f"cosigned by {', '.join(self.signers[1:])}")
+        return f"the head by {self.signers[0]} ({', '.join(details)})"
+
+
+class TreeHead(Protocol):
+    """A kept head of either format: its claims, and a view once its signatures verify."""
+
+    @property
+    def tree_size(self) -> int: ...
+
+    @property
+    def treaty(self) -> str | None: ...
+
+    def view(self, keys: dict[str, PublicPartyKey]) -> HeadView: ...
 
 
 @dataclass(frozen=True)
@@ -81,6 +143,23 @@ class SignedTreeHead:
         if pinned is None or pinned.key_id != self.key:
             return False
         return pinned.verify(self.signature, TREE_HEAD_DOMAIN + self.content())
+
+    def view(self, keys: dict[str, PublicPartyKey]) -> HeadView:
+        """The head once its signature verifies under the pinned key of its party.
+
+        Raises
+        ------
+        VerificationError
+            When it does not.
+        """
+        if not self.verify_signature(keys):
+            raise VerificationError(
+                f"the tree head of size {self.tree_size} signed by {self.party} at "
+                f"{self.time} does not carry a valid signature of a pinned key of "
+                f"{self.party}",
+                where="tree head",
+            )
+        return HeadView(self.treaty, self.tree_size, self.root, (self.party,), self.time)
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -169,40 +248,44 @@ def sign_tree_head(
 
 
 def check_heads_consistent(
-    first: SignedTreeHead,
-    second: SignedTreeHead,
+    first: TreeHead,
+    second: TreeHead,
     keys: dict[str, PublicPartyKey],
     proof: Sequence[bytes] = (),
 ) -> None:
     """Check that two signed heads describe one history, without the ledger.
 
-    Both heads must carry valid signatures of pinned keys and name one treaty. Heads of
-    one size must have one root; otherwise ``proof`` must be an RFC 9162 consistency
-    proof from the smaller tree to the larger. Two validly signed heads of one size
-    with different roots are a split view. A proof that fails shows a split view or a
-    wrong proof (it comes from whoever holds the ledger), and the error says so.
+    Either head may be a JSON tree head or a checkpoint. Both must carry valid signatures
+    of pinned keys and name one treaty (and, two checkpoints, one origin). Heads of one
+    size must have one root; otherwise ``proof`` must be an RFC 9162 consistency proof
+    from the smaller tree to the larger. Two validly signed heads of one size with
+    different roots are a split view. A proof that fails shows a split view or a wrong
+    proof (it comes from whoever holds the ledger), and the error says so.
 
     Raises
     ------
     VerificationError
         Naming both heads' signers and sizes.
     """
-    for head in (first, second):
-        if not head.verify_signature(keys):
-            raise VerificationError(
-                f"head by {head.party} of size {head.tree_size} does not carry a valid "
-                "signature of a pinned key",
-                where="tree head",
-            )
+    views = [head.view(keys) for head in (first, second)]
+    check_views_consistent(views[0], views[1], proof)
+
+
+def check_views_consistent(first: HeadView, second: HeadView, proof: Sequence[bytes] = ()) -> None:
+    """:func:`check_heads_consistent` on two heads whose signatures were verified."""
     if first.treaty != second.treaty:
         raise VerificationError(
             f"the heads are of two treaties ({first.treaty}, {second.treaty})", where="tree head"
         )
     old, new = sorted((first, second), key=lambda h: h.tree_size)
-    names = (
-        f"the head by {old.party} (size {old.tree_size}, {old.time}) and the head by "
-        f"{new.party} (size {new.tree_size}, {new.time})"
-    )
+    names = f"{old.describe()} and {new.describe()}"
+    if old.origin is not None and new.origin is not None and old.origin != new.origin:
+        # Another origin is another opening record, so the roots differ too: a holder that
+        # opened two ledgers with the parties' keys shows two histories from record 0 on.
+        names += (
+            f" (they name different opening records, ...{old.origin[-16:]} and "
+            f"...{new.origin[-16:]}: two histories from record 0 on, or two ledgers)"
+        )
     if old.tree_size == new.tree_size:
         if old.root != new.root:
             raise VerificationError(f"split view: {names} have different roots", where="tree head")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -164,11 +163,10 @@ def write_key_pair(key: PartyKey, directory: Path) -> tuple[Path, Path]:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    descriptor = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(pem)
-        handle.flush()
-        os.fsync(handle.fileno())
+    try:  # whole or not at all: a crash leaves no half-written private key
+        write_atomically(private_path, pem, mode=0o600, replace=False)
+    except InputError as exc:
+        raise SigningKeyError(exc.message, where=str(private_path)) from None
     write_atomically(public_path, _public_key_json(key.public).encode("utf-8"))
     return private_path, public_path
 

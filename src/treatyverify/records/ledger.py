@@ -37,6 +37,7 @@ from treatyverify.records.canonical import (
     parse_exactly_canonical,
 )
 from treatyverify.records.keys import PartyKey, PublicPartyKey
+from treatyverify.records.kinds import check_body_json
 from treatyverify.records.merkle import (
     MerkleAccumulator,
     consistency_proof,
@@ -55,6 +56,7 @@ __all__ = [
     "Entry",
     "Ledger",
     "Record",
+    "body_bytes",
     "check_not_ahead",
     "check_record_time",
     "format_time",
@@ -117,6 +119,18 @@ def check_record_time(text: str, *, where: str) -> datetime:
         )
     except ValueError:
         raise InputError("not a real date and time", where=where) from None
+
+
+def body_bytes(content: bytes) -> bytes:
+    """The body's bytes inside a record's canonical envelope.
+
+    In RFC 8785 order the body comes first and the signer's key id right after it, and
+    ``,"key":`` cannot occur later in the envelope (a quote inside a string is escaped).
+    """
+    end = content.rfind(b',"key":')
+    if not content.startswith(b'{"body":') or end < 0:
+        raise InputError("not a canonical record envelope", where="content")
+    return content[8:end]
 
 
 def check_not_ahead(
@@ -579,6 +593,7 @@ class Ledger:
             if (record.kind == GENESIS_KIND) != (record.seq == 0):
                 raise RecordRejectedError("only record 0 opens the ledger", where=where)
             self._check_signature(record, where)
+            check_body_json(record.kind, body_bytes(record.content), record.ref, where=where)
             check_not_ahead(
                 record.time, clock or datetime.now(UTC), where=f"{where}: time", skew_s=skew_s
             )
@@ -676,7 +691,17 @@ class Ledger:
 
     @staticmethod
     def _prepare(entry: Entry, index: int) -> _Prepared:
-        """Check an entry and encode its body once (the envelope is built around it)."""
+        """Check an entry, its body against its kind's model included, and encode it."""
+        prepared = Ledger._encode(entry, index)
+        check_body_json(
+            entry.kind, prepared.body_json, entry.ref, where=f"entry {index} ({entry.kind})"
+        )
+        return prepared
+
+    @staticmethod
+    def _encode(entry: Entry, index: int) -> _Prepared:
+        """Check an entry's envelope fields and encode its body once (the envelope is
+        built around it)."""
         where = f"entry {index}"
         if not entry.kind or not isinstance(entry.kind, str) or entry.kind == GENESIS_KIND:
             raise InputError(f"invalid record kind {entry.kind!r}", where=where)

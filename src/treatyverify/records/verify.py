@@ -16,9 +16,11 @@ from datetime import UTC, datetime, timedelta
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from treatyverify.errors import InputError, VerificationError
-from treatyverify.records.heads import SignedTreeHead
+from treatyverify.errors import InputError, RecordRejectedError, VerificationError
+from treatyverify.records.checkpoint import ledger_origin
+from treatyverify.records.heads import TreeHead
 from treatyverify.records.keys import PublicPartyKey
+from treatyverify.records.kinds import check_body_json
 from treatyverify.records.ledger import (
     GENESIS_KIND,
     GENESIS_PREV,
@@ -26,6 +28,7 @@ from treatyverify.records.ledger import (
     RECORD_DOMAIN,
     Ledger,
     Record,
+    body_bytes,
     format_time,
     parse_envelope,
 )
@@ -142,6 +145,12 @@ class _Walker:
                 seq=expected - 1,
             )
         self._check_fields(expected, envelope, mirrors)
+        try:
+            check_body_json(
+                envelope["kind"], body_bytes(content), envelope.get("ref"), where="body"
+            )
+        except RecordRejectedError as exc:
+            raise VerificationError(exc.message, seq=expected) from None
         record_hash = leaf_hash(content + signature)
         if stored_hash != record_hash:
             raise VerificationError(
@@ -190,49 +199,57 @@ class _Walker:
 
 
 def _check_heads(
-    ledger: Ledger, walker: _Walker, heads: Sequence[SignedTreeHead], roots: dict[int, bytes]
+    ledger: Ledger, walker: _Walker, heads: Sequence[TreeHead], roots: dict[int, bytes]
 ) -> int:
-    """Check tree heads against the roots seen during the walk."""
+    """Check tree heads (JSON heads or checkpoints) against the roots seen during the walk."""
     size = walker.accumulator.size
     good_sizes: list[int] = [0]
     for head in sorted(heads, key=lambda h: h.tree_size):
-        label = f"the tree head of size {head.tree_size} signed by {head.party} at {head.time}"
         if head.tree_size < 1:
-            raise VerificationError(f"{label} covers no record", where="tree head")
-        if head.treaty != ledger.treaty:
-            raise VerificationError(f"{label} is for treaty {head.treaty!r}", where="tree head")
-        if not head.verify_signature(ledger.keys):
             raise VerificationError(
-                f"{label} does not carry a valid signature of that party", where="tree head"
+                f"the head of size {head.tree_size} covers no record", where="tree head"
+            )
+        if head.treaty != ledger.treaty:
+            raise VerificationError(
+                f"the head of size {head.tree_size} is for treaty {head.treaty!r}",
+                where="tree head",
+            )
+        view = head.view(ledger.keys)
+        label = view.describe()
+        if view.origin is not None and view.origin != ledger_origin(ledger):
+            raise VerificationError(
+                f"{label} is of another ledger of {ledger.treaty} (origin {view.origin})",
+                where="tree head",
             )
         # A head that disagrees with the ledger says one of two things: the ledger changed
-        # after the head was signed, or its signer signed a history that never was. The
+        # after the head was signed, or its signers signed a history that never was. The
         # message names the signer first, so that a false head cannot pass for proof
         # that honest records were rewritten.
-        inconsistent = f"head by {head.party} inconsistent with the ledger: {label}"
-        if head.tree_size > size:
+        signer = view.signers[0]
+        inconsistent = f"head by {signer} inconsistent with the ledger: {label}"
+        if view.tree_size > size:
             raise VerificationError(
                 f"{inconsistent} covers more than the {size} records the ledger holds "
-                f"(records {size} to {head.tree_size - 1} were deleted, or {head.party} "
+                f"(records {size} to {view.tree_size - 1} were deleted, or {signer} "
                 "signed records the ledger never held)",
                 seq=size,
             )
-        if roots[head.tree_size] != head.root:
+        if roots[view.tree_size] != view.root:
             # The history matched every good head of a smaller size, so the rewrite lies
             # after the largest of them (two heads of one size form a split view).
-            first = max(s for s in good_sizes if s < head.tree_size)
-            last = head.tree_size - 1
+            first = max(s for s in good_sizes if s < view.tree_size)
+            last = view.tree_size - 1
             span = (
                 f"record {first} was" if first == last else f"a record from {first} to {last} was"
             )
             message = (
                 f"{inconsistent} has another root ({span} was rewritten after it was signed, "
-                f"or {head.party} signed a history the ledger never held)"
+                f"or {signer} signed a history the ledger never held)"
             )
             if first == last:
                 raise VerificationError(message, seq=first)
             raise VerificationError(message, where=f"records {first}-{last}")
-        good_sizes.append(head.tree_size)
+        good_sizes.append(view.tree_size)
     return len(heads)
 
 
@@ -240,7 +257,7 @@ def verify_ledger(
     ledger: Ledger,
     *,
     trusted_keys: Mapping[str, PublicPartyKey] | None = None,
-    heads: Sequence[SignedTreeHead] = (),
+    heads: Sequence[TreeHead] = (),
     clock: datetime | None = None,
     skew_s: float = MAX_CLOCK_SKEW_S,
 ) -> VerificationReport:
@@ -254,7 +271,8 @@ def verify_ledger(
         Public keys the verifier pins itself (obtained out of band). When given, the
         keys in the opening record must equal them.
     heads
-        Signed tree heads the verifier kept; the ledger's history must match each.
+        Heads the verifier kept (checkpoints or JSON tree heads); the ledger's history
+        must match each, and a checkpoint must be of this ledger (its origin).
     clock
         The verifier's clock (now by default; an exercise passes its simulated time):
         no record may be dated more than ``skew_s`` seconds ahead of it.

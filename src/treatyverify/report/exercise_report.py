@@ -14,9 +14,12 @@
 ``figures/*.png``
     the figures of :mod:`treatyverify.report.exercise_plots`.
 
-Everything is built in a hidden folder beside the target and moved into place at the
-end, so a failure never leaves a half-written report. A non-empty target folder is
-replaced only if it holds an earlier exercise report (marked by :data:`MARKER`).
+Everything is built in a hidden staging folder beside the target and moved into place
+at the end, so a failure never leaves a half-written report; staging that a killed run
+left is removed by the next run (see :func:`treatyverify.files.staging_folder`). A
+non-empty target folder is replaced only if it is an earlier exercise report: it holds
+:data:`MARKER` and no file that a report does not write (:data:`LAYOUT`), so a
+folder with anything else in it (notes, a ledger) is refused, never removed.
 The report shows only what the result holds; the information-barrier section lists
 every released ``method.output`` value, and nothing else left the barrier.
 """
@@ -25,9 +28,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import secrets
-import shutil
 import textwrap
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -42,11 +42,14 @@ from matplotlib.backends.backend_pdf import PdfPages
 from treatyverify.errors import InputError
 from treatyverify.exercise.montecarlo import ExerciseResult, PointResult
 from treatyverify.exercise.stats import Estimate
+from treatyverify.files import check_output_folder, publish_folder, staging_folder
 from treatyverify.report.exercise_plots import ExerciseFigure, exercise_figures, new_figure
 
 __all__ = [
+    "LAYOUT",
     "MARKER",
     "ExerciseReportFiles",
+    "check_report_folder",
     "format_estimate",
     "render_html",
     "report_context",
@@ -56,6 +59,8 @@ __all__ = [
 
 MARKER = ".treatyverify-exercise-report"
 """File that marks a folder as written by :func:`write_exercise_report`."""
+LAYOUT = ("report.html", "report.pdf", "summary.json", "runs.jsonl", "figures/*.png")
+"""The files a report folder holds besides :data:`MARKER` (patterns, relative)."""
 
 _TEMPLATE = "exercise.html.j2"
 _PAGE_IN = (8.27, 11.69)  # A4 portrait (inches)
@@ -97,7 +102,9 @@ class ExerciseReportFiles:
     marker: Path
 
 
-def write_exercise_report(result: ExerciseResult, out: Path) -> ExerciseReportFiles:
+def write_exercise_report(
+    result: ExerciseResult, out: Path, *, protected: Sequence[str | Path] = ()
+) -> ExerciseReportFiles:
     """Write the report of ``result`` into the folder ``out``, all or nothing.
 
     Parameters
@@ -106,7 +113,9 @@ def write_exercise_report(result: ExerciseResult, out: Path) -> ExerciseReportFi
         The exercise's Monte Carlo result.
     out
         Report folder; created if missing. An existing non-empty folder is replaced
-        only when it holds an earlier exercise report.
+        only when it is an earlier exercise report (see :func:`check_report_folder`).
+    protected
+        Paths the folder must not hold (the ledger).
 
     Returns
     -------
@@ -119,59 +128,36 @@ def write_exercise_report(result: ExerciseResult, out: Path) -> ExerciseReportFi
         ``out`` is a file, or a non-empty folder that is not an exercise report's, or
         the files cannot be written; ``where`` names the folder.
     """
-    target = Path(out)
-    _check_target(target)
-    parent = target.parent if str(target.parent) else Path(".")
+    target = check_report_folder(out, protected=protected)
+    figures = exercise_figures(result)
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-        staging = _fresh_folder(parent, target.name, "partial")
-    except OSError as exc:
-        raise InputError(
-            f"cannot create the report folder ({exc.strerror or exc})", where=str(target)
-        ) from None
-    try:
-        figures = exercise_figures(result)
-        _write_all(result, figures, staging)
-        _publish(staging, target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with staging_folder(target) as staging:
+            _write_all(result, figures, staging)
+            check_report_folder(
+                target, protected=protected
+            )  # again: the folder may have changed meanwhile
+            publish_folder(staging, target)
     except OSError as exc:
         raise InputError(
             f"cannot write the report ({exc.strerror or exc})", where=str(target)
         ) from None
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
     return _files(target, figures)
 
 
-def _check_target(target: Path) -> None:
-    if target.exists() and not target.is_dir():
-        raise InputError("the report path is a file, not a folder", where=str(target))
-    if target.is_dir() and any(target.iterdir()) and not (target / MARKER).is_file():
-        raise InputError(
-            "the folder holds files that are not an earlier exercise report's; "
-            "choose another folder",
-            where=str(target),
-        )
+def check_report_folder(out: Path, *, protected: Sequence[str | Path] = ()) -> Path:
+    """``out`` if a report may be written there: a new or empty folder, or an earlier
+    report's; never a file, a folder of other files, or one that holds a ``protected``
+    path (the ledger). Call it before the exercise runs, so a bad folder fails at once.
 
-
-def _fresh_folder(parent: Path, name: str, role: str) -> Path:
-    """A new hidden folder beside the report (created with the user's umask)."""
-    folder = parent / f".{name}.{secrets.token_hex(6)}.{role}"
-    folder.mkdir()
-    return folder
-
-
-def _publish(staging: Path, target: Path) -> None:
-    """Move ``staging`` to ``target``, replacing an earlier report's folder."""
-    if not target.exists():
-        os.replace(staging, target)
-        return
-    trash = _fresh_folder(target.parent, target.name, "old")
-    try:
-        os.replace(target, trash / "old")
-        os.replace(staging, target)
-    finally:
-        shutil.rmtree(trash, ignore_errors=True)
+    Raises
+    ------
+    InputError
+        Naming the folder.
+    """
+    return check_output_folder(
+        out, marker=MARKER, layout=LAYOUT, what="an exercise report", protected=protected
+    )
 
 
 def _files(target: Path, figures: Sequence[ExerciseFigure]) -> ExerciseReportFiles:

@@ -17,7 +17,11 @@ __all__ = ["spectrum_png"]
 
 
 def spectrum_png(spectrum: Spectrum, peaks: Sequence[IdentifiedPeak], path: str | Path) -> Path:
-    """Write a log-scale plot of ``spectrum`` with the named peaks marked (atomically)."""
+    """Write a log-scale plot of ``spectrum`` with the named peaks marked (atomically).
+
+    The caller checks ``path`` first (the command line refuses an existing file
+    without ``--force``, the ledger, keys and non-regular files).
+    """
     from matplotlib.figure import Figure
 
     target = Path(path)

@@ -3,6 +3,11 @@
 Every route is a thin layer over a library call. Reads are open to every member (signed
 request or session token); submissions need a signed request from a party or the
 secretariat, and a member submits only records it signed itself.
+
+Checkpoints (C2SP signed notes, :mod:`treatyverify.records.checkpoint`) are collected
+here: a party posts this ledger's checkpoint carrying its own signature or cosignature,
+which is verified under its pinned key and kept; ``GET /api/ledger/checkpoint`` serves the
+largest checkpoint signed so far with every signature collected for it, as plain text.
 """
 
 from __future__ import annotations
@@ -11,7 +16,9 @@ import itertools
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import SQLAlchemyError
 
 from treatyverify.errors import (
     ConsensusError,
@@ -21,21 +28,31 @@ from treatyverify.errors import (
     UnknownNameError,
     VerificationError,
 )
+from treatyverify.records.checkpoint import (
+    MAX_NOTE_BYTES,
+    Checkpoint,
+    ledger_origin,
+    parse_checkpoint,
+)
 from treatyverify.records.consensus import (
     COSIGN_KIND,
     DISSENT_KIND,
     check_position,
     consensus_state,
 )
-from treatyverify.records.ledger import MAX_REF_LENGTH, Record, parse_time
+from treatyverify.records.ledger import MAX_REF_LENGTH, Record, format_time, parse_time
 from treatyverify.records.store import DuplicateRowError
 from treatyverify.records.verify import verify_ledger
 from treatyverify.service.auth import create_session
 from treatyverify.service.context import Member, ServiceContext
 from treatyverify.service.deps import Context, Reader, Signed, Writer
+from treatyverify.service.statedb import (
+    latest_checkpoint_signatures,
+    store_checkpoint_signature,
+)
 from treatyverify.treaty import list_treaties, load_treaty
 
-__all__ = ["SignedRecord", "Submission", "router"]
+__all__ = ["PostedCheckpoint", "SignedRecord", "Submission", "router"]
 
 router = APIRouter(prefix="/api")
 
@@ -58,6 +75,19 @@ class Submission(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     records: list[SignedRecord] = Field(min_length=1)
+
+
+class PostedCheckpoint(BaseModel):
+    """This ledger's checkpoint as a signed note, carrying the member's own signature
+    (the party that made it) or cosignature (a party that witnessed it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    checkpoint: str = Field(
+        min_length=1,
+        max_length=MAX_NOTE_BYTES,
+        description="The signed note (C2SP tlog-checkpoint), UTF-8 text",
+    )
 
 
 class SessionGrant(BaseModel):
@@ -185,6 +215,110 @@ def consistency(
         "old_root": ledger.root(old).hex(),
         "root": ledger.root(tree_size).hex(),
         "path": [node.hex() for node in ledger.consistency_proof(old, tree_size)],
+    }
+
+
+# Checkpoints ------------------------------------------------------------------------
+
+
+@router.get(
+    "/ledger/checkpoint",
+    response_class=PlainTextResponse,
+    summary="The largest checkpoint signed so far, with the signatures collected (C2SP)",
+)
+def checkpoint(
+    member: Reader,
+    context: Context,
+    size: Annotated[int | None, Query(ge=1, le=2**53)] = None,
+) -> PlainTextResponse:
+    """Lines kept for a root the ledger no longer has at that size are not served."""
+    found = latest_checkpoint_signatures(context.state, size)
+    if found is None:
+        what = "no checkpoint" if size is None else f"no checkpoint of size {size}"
+        raise HTTPException(404, f"{what} has been signed yet; POST one first")
+    tree_size, rows = found
+    ledger = context.ledger
+    if tree_size > ledger.size:
+        raise HTTPException(
+            409, f"the ledger holds {ledger.size} records, fewer than the checkpoint's {tree_size}"
+        )
+    root = ledger.root(tree_size)
+    lines = [line for kept, line in rows if kept == root.hex()]
+    if not lines:
+        raise HTTPException(
+            409, f"the signatures kept for size {tree_size} are not of the ledger's root"
+        )
+    text = Checkpoint(ledger_origin(ledger), tree_size, root).text
+    note = text + "\n" + "".join(line + "\n" for line in lines)
+    return PlainTextResponse(note, media_type="text/plain; charset=utf-8")
+
+
+@router.post(
+    "/ledger/checkpoint",
+    status_code=201,
+    summary="Add the member's signature or cosignature to a checkpoint of this ledger",
+)
+def post_checkpoint(posted: PostedCheckpoint, member: Writer, context: Context) -> dict[str, Any]:
+    """Only the requesting member's own line is kept (verified under its pinned key);
+    other lines of the note are ignored. A newer line replaces the member's older one for
+    the same tree size."""
+    ledger = context.ledger
+    try:
+        note = parse_checkpoint(posted.checkpoint, where="checkpoint")
+    except InputError as exc:
+        raise HTTPException(422, str(exc)) from None
+    origin = ledger_origin(ledger)
+    if note.origin != origin:
+        raise HTTPException(422, f"checkpoint: the origin is not this ledger's ({origin})")
+    if note.extensions:
+        raise HTTPException(422, "checkpoint: extension lines are not accepted")
+    size = ledger.size
+    if not 1 <= note.tree_size <= size:
+        raise HTTPException(
+            422, f"checkpoint: tree size {note.tree_size} is outside the ledger's 1..{size}"
+        )
+    if ledger.root(note.tree_size) != note.root:
+        raise HTTPException(
+            409,
+            f"checkpoint: split view: the checkpoint of size {note.tree_size} has another root "
+            "than this ledger at that size",
+        )
+    key = ledger.keys.get(member.id)
+    if key is None:
+        raise HTTPException(403, f"{member.id} has no key pinned by the ledger")
+    own = note.lines_of(member.id, key)
+    if len(own) != 1:
+        what = "no signature line" if not own else "more than one signature line"
+        raise HTTPException(422, f"checkpoint: {what} of {member.id}'s pinned key")
+    try:
+        check = Checkpoint(note.origin, note.tree_size, note.root, (), own).checks(
+            {member.id: key}
+        )[0]
+    except VerificationError as exc:
+        raise HTTPException(422, f"checkpoint: {exc.message}") from None
+    now = context.now()
+    skew = context.config.limits.clock_skew_s
+    if check.timestamp is not None and check.timestamp > now.timestamp() + skew:
+        raise HTTPException(
+            422, f"checkpoint: the cosignature time is more than {skew:g} s ahead of the server"
+        )
+    try:
+        store_checkpoint_signature(
+            context.state,
+            tree_size=note.tree_size,
+            party=member.id,
+            root=note.root.hex(),
+            line=own[0].line().rstrip("\n"),
+            received=format_time(now),
+        )
+    except SQLAlchemyError:
+        raise HTTPException(503, "the service state store is unavailable; try again") from None
+    found = latest_checkpoint_signatures(context.state, note.tree_size)
+    return {
+        "tree_size": note.tree_size,
+        "party": member.id,
+        "kind": check.kind,
+        "signatures": 0 if found is None else len(found[1]),
     }
 
 

@@ -5,6 +5,15 @@ is a :class:`~treatyverify.records.ledger.Ledger` whose records are on the servi
 library's own calls (declarations, notices, draws, co-signatures, findings) work on it
 unchanged. Its records are signed here, by the member, and checked against the keys
 the ledger's opening record pins as they are read back.
+
+A signature shows that a record is genuine, not that none was left out. A remote ledger
+that *holds* heads (checkpoints, or JSON tree heads, given at construction or with
+:meth:`RemoteLedger.hold`) reads every record those heads cover in full, in order, and
+checks that they hash to each head's root before it hands any of them out, so a service
+that drops a record (a dissent, say) from what it serves is caught. The checkpoint the
+service serves is checked against the heads held with the service's consistency proofs
+(:meth:`RemoteLedger.check_checkpoint`): a split view raises
+:class:`~treatyverify.errors.VerificationError`.
 """
 
 from __future__ import annotations
@@ -21,6 +30,8 @@ import httpx
 
 from treatyverify.errors import InputError, TreatyVerifyError, UnknownNameError, VerificationError
 from treatyverify.records.canonical import canonical_bytes
+from treatyverify.records.checkpoint import Checkpoint, ledger_origin, parse_checkpoint
+from treatyverify.records.heads import HeadView, TreeHead, check_heads_consistent
 from treatyverify.records.keys import PartyKey, PublicPartyKey
 from treatyverify.records.ledger import (
     GENESIS_KIND,
@@ -32,6 +43,7 @@ from treatyverify.records.ledger import (
     parse_party_keys,
     seal_records,
 )
+from treatyverify.records.merkle import MerkleAccumulator, verify_inclusion
 from treatyverify.service.auth import sign_request
 
 __all__ = ["RemoteLedger", "ServiceClient", "ServiceError", "connect"]
@@ -145,8 +157,11 @@ class RemoteLedger(Ledger):
     new head, up to ``CONFLICT_ATTEMPTS`` times).
     """
 
-    def __init__(self, client: ServiceClient) -> None:  # no local store
+    def __init__(self, client: ServiceClient, *, heads: Sequence[TreeHead] = ()) -> None:
+        # No local store: records are read from the service and checked here.
         self.client = client
+        self._held: dict[int, tuple[TreeHead, HeadView]] = {}
+        self._covered: list[Record] = []
         self.genesis = self._fetch(0)
         if self.genesis.kind != GENESIS_KIND:
             raise VerificationError("record 0 does not open a ledger", seq=0)
@@ -156,9 +171,149 @@ class RemoteLedger(Ledger):
         self.treaty = self.genesis.treaty
         self.spec_digest = body["spec_digest"]
         self.consensus_parties = tuple(body["consensus_parties"])
+        self.hold(*heads)
 
     def close(self) -> None:
         self.client.close()
+
+    # Heads held, and what they cover ------------------------------------------------
+
+    def hold(self, *heads: TreeHead) -> None:
+        """Hold ``heads``: records they cover are read only once checked against them.
+
+        Raises
+        ------
+        VerificationError
+            A head without a valid signature of a pinned key, of another ledger, or of a
+            size already held with another root (a split view).
+        """
+        origin = ledger_origin(self)
+        for head in heads:
+            view = head.view(self.keys)
+            if view.treaty != self.treaty or view.origin not in (None, origin):
+                raise VerificationError(
+                    f"{view.describe()} is of another ledger than the service's ({origin})",
+                    where="head",
+                )
+            kept = self._held.get(view.tree_size)
+            if kept is not None and kept[1].root != view.root:
+                raise VerificationError(
+                    f"split view: {kept[1].describe()} and {view.describe()} have different roots",
+                    where="head",
+                )
+            self._held.setdefault(view.tree_size, (head, view))
+
+    @property
+    def covered(self) -> int:
+        """Number of records the heads held cover (0 without a head)."""
+        return max(self._held, default=0)
+
+    def _covered_records(self) -> list[Record]:
+        """Records 0 .. covered - 1, read in full and checked against every head held.
+
+        Raises
+        ------
+        VerificationError
+            A record skipped, missing or changed: the records served do not hash to the
+            root of a head held (named by its signers).
+        """
+        covered = self.covered
+        if len(self._covered) >= covered:
+            return self._covered[:covered]
+        records: list[Record] = []
+        tree = MerkleAccumulator()
+        while len(records) < covered:
+            params = {"start": len(records), "limit": min(PAGE, covered - len(records))}
+            page = self.client.call("GET", "/api/records", params=params)["records"]
+            if not page:
+                break
+            for document in page[: covered - len(records)]:
+                record = self._check(Record.from_json(document, where="records"))
+                if record.seq != len(records):
+                    raise VerificationError(
+                        f"the service skipped record {len(records)} (it served record "
+                        f"{record.seq} next), which a head held covers",
+                        seq=len(records),
+                    )
+                records.append(record)
+                tree.append(record.hash)
+                held = self._held.get(tree.size)
+                if held is not None and tree.root() != held[1].root:
+                    raise VerificationError(
+                        f"the records the service served do not hash to the root of "
+                        f"{held[1].describe()}: a record before {tree.size} was dropped, "
+                        "replaced or reordered",
+                        where=f"records 0-{tree.size - 1}",
+                    )
+        if len(records) < covered:
+            _, view = self._held[covered]
+            raise VerificationError(
+                f"the service served {len(records)} records, fewer than the {covered} of "
+                f"{view.describe()}: records were dropped",
+                seq=len(records),
+            )
+        self._covered = records
+        return records
+
+    def checkpoint(self, size: int | None = None) -> Checkpoint:
+        """The checkpoint the service serves (the largest signed so far by default), with
+        the signatures collected; parsed, not yet verified (see :meth:`check_checkpoint`)."""
+        params = {} if size is None else {"size": size}
+        response = self.client.send("GET", "/api/ledger/checkpoint", params=params)
+        if response.status_code >= 400:
+            raise ServiceError(
+                response.status_code, _detail(response), where="GET /api/ledger/checkpoint"
+            )
+        return parse_checkpoint(response.text, where="GET /api/ledger/checkpoint")
+
+    def check_checkpoint(
+        self, held: Sequence[TreeHead] = (), *, size: int | None = None
+    ) -> Checkpoint:
+        """Fetch the served checkpoint, check it and hold it.
+
+        It must carry a valid signature of a pinned key and be of this ledger, and be one
+        history with every head in ``held`` and every head already held (the service's
+        consistency proofs, checked against the signed roots alone).
+
+        Raises
+        ------
+        VerificationError
+            Naming the signers: a split view, a head the service can no longer prove (it
+            holds fewer records), or a checkpoint without a valid pinned signature.
+        """
+        served = self.checkpoint(size)
+        view = served.view(self.keys)
+        if view.origin != ledger_origin(self):
+            raise VerificationError(
+                f"the service served {view.describe()} of another ledger (origin {view.origin})",
+                where="checkpoint",
+            )
+        kept_heads = [*held, *(head for head, _ in self._held.values())]
+        for kept in kept_heads:
+            kept_view = kept.view(self.keys)
+            old, new = sorted((kept_view, view), key=lambda v: v.tree_size)
+            proof: list[bytes] = []
+            if old.tree_size != new.tree_size:
+                try:
+                    proof = self.consistency_proof(old.tree_size, new.tree_size)
+                except ServiceError as exc:
+                    if exc.status not in (404, 422):
+                        raise
+                    raise VerificationError(
+                        f"the service cannot prove {old.describe()} and {new.describe()} one "
+                        f"history ({exc.message}): records were deleted, or a split view",
+                        where="checkpoint",
+                    ) from None
+            check_heads_consistent(kept, served, self.keys, proof)
+        self.hold(*held, served)
+        return served
+
+    def post_checkpoint(self, checkpoint: Checkpoint) -> dict[str, Any]:
+        """Post ``checkpoint`` carrying this member's signature or cosignature."""
+        answer: dict[str, Any] = self.client.call(
+            "POST", "/api/ledger/checkpoint", body={"checkpoint": checkpoint.note()}
+        )
+        return answer
 
     def _check(self, record: Record) -> Record:
         pinned = self.keys.get(record.party)
@@ -186,11 +341,32 @@ class RemoteLedger(Ledger):
         return int(head["size"])
 
     def get(self, seq: int) -> Record:
-        return self._check(self._fetch(seq))
+        record = self._check(self._fetch(seq))
+        covered = self.covered
+        if seq < covered:
+            # The record must be in the tree of the largest head held (RFC 9162 2.1.3).
+            root = self._held[covered][1].root
+            if not verify_inclusion(
+                record.hash, seq, covered, self.inclusion_proof(seq, covered), root
+            ):
+                raise VerificationError(
+                    f"the service served a record {seq} that is not in "
+                    f"{self._held[covered][1].describe()}",
+                    seq=seq,
+                )
+        return record
 
     def records(
         self, *, kinds: Sequence[str] | None = None, start: int = 0, ref: str | None = None
     ) -> Iterator[Record]:
+        covered = self.covered
+        if start < covered:
+            # Covered records are read in full and checked before any is handed out;
+            # the filters are applied here, so the service cannot leave one out.
+            for record in self._covered_records()[start:]:
+                if (kinds is None or record.kind in kinds) and (ref is None or record.ref == ref):
+                    yield record
+            start = covered
         while True:
             params: dict[str, Any] = {"start": start, "limit": PAGE}
             if kinds is not None:

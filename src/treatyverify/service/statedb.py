@@ -7,6 +7,10 @@ database. A SQLite file is configured as a ledger store is (WAL, ``synchronous=F
 a nonce once recorded survives a power cut, so a request cannot be replayed after one),
 with explicit transactions; pass ``execution_options(treatyverify_write=True)`` on a
 connection to begin ``IMMEDIATE`` (one writer at a time, no lost upgrade of a read lock).
+
+It also defines the table of collected checkpoint signatures, on the metadata of
+:mod:`treatyverify.service.state` (so the migrations and their tests see one schema),
+with the two queries that use it.
 """
 
 from __future__ import annotations
@@ -19,13 +23,18 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import (
+    BigInteger,
     Column,
     Connection,
     Engine,
     MetaData,
     String,
     Table,
+    Text,
     create_engine,
+    delete,
+    func,
+    insert,
     inspect,
     select,
     text,
@@ -35,8 +44,18 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from treatyverify.errors import LedgerError
 from treatyverify.records.store import WRITE_OPTION, _configure_sqlite, display_name, store_url
+from treatyverify.service.state import metadata
 
-__all__ = ["MIGRATIONS", "VERSION_TABLE", "migration_config", "open_state", "script_revisions"]
+__all__ = [
+    "MIGRATIONS",
+    "VERSION_TABLE",
+    "checkpoint_signatures",
+    "latest_checkpoint_signatures",
+    "migration_config",
+    "open_state",
+    "script_revisions",
+    "store_checkpoint_signature",
+]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 """The Alembic script directory of the service's tables."""
@@ -46,6 +65,59 @@ PG_LOCK_KEY = 0x7476_7374_6174_6564  # "tvstated": serializes concurrent upgrade
 """Key of the PostgreSQL transaction advisory lock held while the tables are upgraded."""
 
 _version_table = Table(VERSION_TABLE, MetaData(), Column("version_num", String(32)))
+
+checkpoint_signatures = Table(
+    "checkpoint_signatures",
+    metadata,
+    Column("tree_size", BigInteger, primary_key=True),
+    Column("party", String(64), primary_key=True),
+    Column("root", String(64), nullable=False),
+    Column("line", Text, nullable=False),
+    Column("received", String(40), nullable=False),
+)
+"""Checkpoint signatures the parties posted (migration 0002): one line per party and tree
+size, verified under the party's pinned key over this ledger's checkpoint of that size
+(root in hex) before it was stored; a party's newer line replaces its older one."""
+
+
+def store_checkpoint_signature(
+    engine: Engine, *, tree_size: int, party: str, root: str, line: str, received: str
+) -> None:
+    """Keep ``party``'s signature line of the checkpoint of ``tree_size``, replacing the
+    line it posted before for that size (one transaction)."""
+    table = checkpoint_signatures
+    with engine.connect() as connection:
+        connection.execution_options(**{WRITE_OPTION: True})
+        with connection.begin():
+            connection.execute(
+                delete(table).where(table.c.tree_size == tree_size, table.c.party == party)
+            )
+            connection.execute(
+                insert(table).values(
+                    tree_size=tree_size, party=party, root=root, line=line, received=received
+                )
+            )
+
+
+def latest_checkpoint_signatures(
+    engine: Engine, size: int | None = None
+) -> tuple[int, list[tuple[str, str]]] | None:
+    """The tree size of the largest checkpoint signed so far (``size`` when given) and
+    its signatures as (root in hex, line) ordered by party; None when there is none."""
+    table = checkpoint_signatures
+    with engine.connect() as connection:
+        if size is None:
+            size = connection.execute(select(func.max(table.c.tree_size))).scalar_one_or_none()
+            if size is None:
+                return None
+        rows = connection.execute(
+            select(table.c.root, table.c.line)
+            .where(table.c.tree_size == size)
+            .order_by(table.c.party)
+        ).all()
+    if not rows:
+        return None
+    return int(size), [(str(row.root), str(row.line)) for row in rows]
 
 
 def migration_config(connection: Connection | None = None) -> Config:

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from pydantic import RootModel, model_validator
+
 from treatyverify.errors import InputError, VerificationError
 from treatyverify.files import read_json, write_atomically
 from treatyverify.methods.zk.declaration import (
@@ -45,6 +47,7 @@ __all__ = [
     "OPENING_KIND",
     "SECRET_FORMAT",
     "PartySecret",
+    "ZkDeclarationBody",
     "check_declaration",
     "check_site_counts",
     "commit_sites",
@@ -77,6 +80,19 @@ class PartySecret:
     def context(self) -> ProofContext:
         """The proof context (treaty, party, period)."""
         return ProofContext(self.treaty, self.party, self.period)
+
+
+class ZkDeclarationBody(RootModel[dict[str, Any]]):
+    """The body of a ``zk_declaration`` record, for the record kind registry: exactly
+    what :meth:`CommittedDeclaration.from_dict` reads (keys, types, encodings)."""
+
+    @model_validator(mode="after")
+    def _parses(self) -> ZkDeclarationBody:
+        try:
+            CommittedDeclaration.from_dict(self.root)
+        except InputError as exc:
+            raise ValueError(f"{exc.where}: {exc.message}") from None
+        return self
 
 
 def commit_sites(
