@@ -279,3 +279,53 @@ def test_service_errors_are_not_verification_errors(service: Service) -> None:
     with pytest.raises(ServiceError) as caught:
         service.ledger("ru").checkpoint()
     assert caught.value.status == 404
+
+
+def test_remote_checkpoint_posts_fetches_checks_and_keeps(service: Service, tmp_path: Path) -> None:
+    """The command line: post a signed checkpoint, fetch it back checked against a held
+    head, keep it; a held head of another history is a split view, exit 2."""
+    from service_helpers import running_server
+    from typer.testing import CliRunner
+
+    from treatyverify.cli.app import app
+    from treatyverify.records.checkpoint import (
+        ED25519_TYPE,
+        NoteSignature,
+        key_name,
+        note_key_id,
+    )
+    from treatyverify.records.keys import write_key_pair
+
+    def _resigned(unsigned: Checkpoint, key: PartyKey, treaty: str) -> Checkpoint:
+        name = key_name(treaty, key.party)
+        key_id = note_key_id(name, ED25519_TYPE, key.public.public_key)
+        signature = key.sign(unsigned.text.encode("utf-8"))
+        return unsigned.with_signature(NoteSignature(name, key_id, signature))
+
+    us = _grow(service, 3)
+    made = sign_checkpoint(us, service.keys["us"])
+    keys = {m: write_key_pair(service.keys[m], tmp_path / "cli-keys")[0] for m in ("us", "ru")}
+    made_path = tmp_path / "made.checkpoint"
+    made_path.write_text(made.note(), encoding="utf-8")
+    runner = CliRunner()
+    with running_server(service.app) as url:
+        base = ["remote", "checkpoint", "--url", url]
+        posted = runner.invoke(app, [*base, "--key", str(keys["us"]), "--post", str(made_path)])
+        assert posted.exit_code == 0, posted.output
+        kept = tmp_path / "kept.checkpoint"
+        args = [*base, "--key", str(keys["ru"]), "--head", str(made_path), "--out", str(kept)]
+        fetched = runner.invoke(app, [*args, "--json"])
+        assert fetched.exit_code == 0, fetched.output
+        assert '"tree_size": 4' in fetched.output and '"signers": [' in fetched.output
+        assert parse_checkpoint(kept.read_text(encoding="utf-8"), where="kept") == made
+        again = runner.invoke(app, args)
+        assert again.exit_code == 2 and "--force" in again.output
+        # A head of another history of the same size: the service's checkpoint disagrees.
+        forged = replace(made, root=bytes(32), signatures=())
+        split = tmp_path / "split.checkpoint"
+        fake = _resigned(forged, service.keys["ru"], us.treaty)
+        split.write_text(fake.note(), encoding="utf-8")
+        refused = runner.invoke(app, [*base, "--key", str(keys["ru"]), "--head", str(split)])
+        assert refused.exit_code == 2, refused.output
+        assert "split view" in refused.output
+    us.close()

@@ -7,9 +7,17 @@ from typing import Any
 
 import typer
 
-from treatyverify.cli.common import App, KeyOption, emit_json, read_key
+from treatyverify.cli.common import (
+    App,
+    ForceOption,
+    JsonOption,
+    KeyOption,
+    emit_json,
+    output_path,
+    read_key,
+)
 from treatyverify.errors import InputError
-from treatyverify.files import read_json
+from treatyverify.files import read_json, write_atomically
 
 __all__ = ["remote", "serve_command"]
 
@@ -109,3 +117,59 @@ def submit(
     finally:
         ledger.close()
     emit_json({"appended": [{"seq": r.seq, "hash": r.hash_hex} for r in written]})
+
+
+@remote.command("checkpoint")
+def checkpoint_command(
+    url: str = UrlOption,
+    key: Path = KeyOption,
+    head: list[Path] = typer.Option(
+        [], "--head", help="Checkpoints or heads this member holds: the served one must agree."
+    ),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Keep the checked checkpoint."),
+    force: bool = ForceOption,
+    post: Path | None = typer.Option(
+        None,
+        "--post",
+        help="Instead, post this checkpoint file carrying this member's signature or "
+        "cosignature (made with record head or record heads cosign on its own copy).",
+    ),
+    as_json: bool = JsonOption,
+) -> None:
+    """Fetch the service's checkpoint with the signatures collected and check it against
+    the heads this member holds (a split view or a history the service can no longer
+    prove exits with status 2); or post this member's own signed checkpoint."""
+    from treatyverify.records.checkpoint import load_checkpoint, load_head
+    from treatyverify.service.client import connect
+
+    if post is not None and (head or out is not None):
+        raise InputError("--post takes no --head or --out", where="--post")
+    target = None if out is None else output_path(out, None, force=force)
+    posted = None if post is None else load_checkpoint(post)
+    held = [load_head(path) for path in head]
+    signer = read_key(key)
+    ledger = connect(url, signer)
+    try:
+        if posted is not None:
+            emit_json(ledger.post_checkpoint(posted))
+            return
+        served = ledger.check_checkpoint(held)
+    finally:
+        ledger.close()
+    view = served.view(ledger.keys)
+    if target is not None:
+        write_atomically(target, served.note().encode("utf-8"))
+    summary = {
+        "tree_size": view.tree_size,
+        "root": view.root.hex(),
+        "signers": list(view.signers),
+        "heads_checked": len(held),
+    }
+    if as_json:
+        emit_json(summary)
+        return
+    typer.echo(
+        f"checkpoint of {view.tree_size} records, root {view.root.hex()[:16]}, signed by "
+        f"{', '.join(view.signers)}: one history with the {len(held)} heads held"
+        + ("" if target is None else f" -> {target}")
+    )
