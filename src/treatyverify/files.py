@@ -36,7 +36,9 @@ __all__ = [
     "is_staging_name",
     "load_yaml",
     "move_into_place",
+    "owner_tag",
     "parse_json",
+    "process_gone",
     "publish_folder",
     "read_json",
     "read_text",
@@ -312,6 +314,18 @@ def _host_tag() -> str:
 def _owner_tag() -> str:
     """``<host>-<pid>``: the machine (a hash of its name) and this process."""
     return f"{_host_tag()}-{os.getpid()}"
+
+
+def owner_tag() -> str:
+    """``<host>-<pid>`` of this process, as staging names carry it (see
+    :func:`process_gone`)."""
+    return _owner_tag()
+
+
+def process_gone(host: str, pid: int) -> bool:
+    """True only when process ``pid`` of the machine tagged ``host`` (as in
+    :func:`owner_tag`) is of this machine and no longer exists."""
+    return _process_gone(host, pid)
 
 
 def is_staging_name(name: str) -> bool:

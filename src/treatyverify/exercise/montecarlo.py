@@ -12,6 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
+import shutil
 import tempfile
 import time
 from collections import Counter, defaultdict
@@ -31,6 +32,7 @@ from treatyverify.exercise.outcome import RunOutcome
 from treatyverify.exercise.scenario import MAX_RUNS
 from treatyverify.exercise.stats import Estimate
 from treatyverify.exercise.world import RunContext
+from treatyverify.files import owner_tag, process_gone
 
 __all__ = [
     "ExerciseResult",
@@ -60,6 +62,32 @@ def _scratch_folder() -> str | None:
     """Where run ledgers go: the memory-backed folder if usable, else the default."""
     usable = _MEMORY_FOLDER.is_dir() and os.access(_MEMORY_FOLDER, os.W_OK | os.X_OK)
     return str(_MEMORY_FOLDER) if usable else None
+
+
+_RUN_PREFIX = "treatyverify-run-"
+_RUN_FOLDER = re.compile(r"treatyverify-run-(?P<host>[0-9a-f]+)-(?P<pid>[0-9]+)-.+")
+
+
+def remove_stale_run_folders(scratch: str | None) -> list[Path]:
+    """Remove run folders that killed workers left in ``scratch`` (memory, in
+    /dev/shm): only ours, made on this machine by a process that no longer exists."""
+    folder = Path(scratch) if scratch is not None else Path(tempfile.gettempdir())
+    removed: list[Path] = []
+    try:
+        entries = [e for e in os.scandir(folder) if e.name.startswith(_RUN_PREFIX)]
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _RUN_FOLDER.fullmatch(entry.name)
+        if match is None or not process_gone(match["host"], int(match["pid"])):
+            continue
+        try:
+            if entry.is_dir(follow_symlinks=False) and entry.stat().st_uid == os.getuid():
+                shutil.rmtree(entry.path)
+                removed.append(Path(entry.path))
+        except OSError:
+            continue
+    return removed
 
 
 @dataclass(frozen=True)
@@ -300,7 +328,8 @@ def run_chunk(
     for index in indices:
         sequence = np.random.SeedSequence(seed, spawn_key=(twin, index))
         scratch = _scratch_folder()
-        with tempfile.TemporaryDirectory(prefix="treatyverify-run-", dir=scratch) as folder:
+        prefix = f"{_RUN_PREFIX}{owner_tag()}-"
+        with tempfile.TemporaryDirectory(prefix=prefix, dir=scratch) as folder:
             context = RunContext(
                 loaded.spec,
                 scenario,
@@ -376,6 +405,7 @@ def run_exercise(
     arguments = [
         (loaded.text, loaded.name, base, c.point, c.cheat, c.indices, seed) for c in chunks
     ]
+    remove_stale_run_folders(_scratch_folder())  # what killed runs of this machine left
     started = time.perf_counter()
     if scheduler is not None:
         results = _run_dask(scheduler, arguments, total, progress)

@@ -25,7 +25,6 @@ import contextlib
 import hashlib
 import io
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from treatyverify.errors import InputError
+from treatyverify.files import write_atomically
 
 __all__ = [
     "DEFAULT_DEPTHS_KM",
@@ -335,18 +335,18 @@ def load_table(
         except (OSError, KeyError, ValueError):
             pass  # a truncated or foreign file: rebuild it below
     table = build_table(model, phases, dist, deps)
-    try:
+    buffer = io.BytesIO()
+    np.savez(
+        buffer,
+        distances_deg=table.distances_deg,
+        depths_km=table.depths_km,
+        times_s=table.times_s,
+        slowness_s_per_deg=table.slowness_s_per_deg,
+        dtdh_s_per_km=table.dtdh_s_per_km,
+    )
+    try:  # whole or not at all; what a killed build left beside it is removed
         folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, suffix=".npz", delete=False) as handle:
-            np.savez(
-                handle,
-                distances_deg=table.distances_deg,
-                depths_km=table.depths_km,
-                times_s=table.times_s,
-                slowness_s_per_deg=table.slowness_s_per_deg,
-                dtdh_s_per_km=table.dtdh_s_per_km,
-            )
-        os.replace(handle.name, path)
-    except OSError:
+        write_atomically(path, buffer.getvalue())
+    except (OSError, InputError):
         pass  # an unwritable cache costs time, not correctness
     return table
