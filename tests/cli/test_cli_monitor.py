@@ -53,6 +53,32 @@ def test_process_locates_the_2017_explosion(tmp_path: Path) -> None:
     assert any("JP.JEW" in w for w in found["warnings"])
 
 
+@needs_data
+def test_process_writes_bulletins_flagging_only_the_picks_used(tmp_path: Path) -> None:
+    """QuakeML and IMS1.0 bulletins, read back with ObsPy: an arrival is defining (time
+    weight 1, flag T) exactly when the location has a residual for its station."""
+    folder = DATA / "seismic" / "regional-event-a"
+    quakeml, ims1 = tmp_path / "event.xml", tmp_path / "event.ims"
+    args = ["monitor", "process", str(folder), "--stations", str(folder / "stations.csv")]
+    code, out, err = run(*args, "--quakeml", str(quakeml), "--ims1", str(ims1), "--json")
+    assert code == 0, err
+    used = set(json.loads(out)["residuals_s"])
+    event = obspy.read_events(str(quakeml))[0]
+    origin = event.origins[0]
+    picks = {p.resource_id: p.waveform_id for p in event.picks}
+    defining = {
+        f"{picks[a.pick_id].network_code}.{picks[a.pick_id].station_code}"
+        for a in origin.arrivals
+        if a.time_weight
+    }
+    assert defining == used
+    assert len(origin.arrivals) > len(used)  # stray picks are listed, not defining
+    read_back = obspy.read_events(str(ims1), format="IMS10BULLETIN")
+    assert abs(read_back[0].origins[0].time - origin.time) < 0.1
+    again, _, err = run(*args, "--quakeml", str(quakeml))
+    assert again == 2 and "--force" in err
+
+
 def test_process_of_a_missing_folder_is_one_line(tmp_path: Path) -> None:
     stations = tmp_path / "stations.csv"
     stations.write_text("network,station,latitude,longitude,elevation_m\nXX,AAA,1,2,0\n")

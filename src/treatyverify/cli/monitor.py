@@ -25,12 +25,24 @@ from treatyverify.cli.common import (
     print_table,
 )
 from treatyverify.errors import InputError
-from treatyverify.files import check_output_dir, move_into_place, read_json, staging_folder
+from treatyverify.files import (
+    check_output_dir,
+    move_into_place,
+    read_json,
+    staging_folder,
+    write_atomically,
+)
 from treatyverify.monitoring.infrasound import array as infrasound
 from treatyverify.monitoring.radionuclide.xenon import DiscriminationLine, read_samples, screen
+from treatyverify.monitoring.seismic.bulletin import (
+    defining_picks,
+    ims1_bulletin,
+    quakeml_bytes,
+    to_catalog,
+)
 from treatyverify.monitoring.seismic.detect import Band, detect
 from treatyverify.monitoring.seismic.ingest import ingest, read_stations, read_waveforms
-from treatyverify.monitoring.seismic.locate import locate_from_picks
+from treatyverify.monitoring.seismic.locate import Location, Pick, locate_from_picks
 from treatyverify.monitoring.seismic.pipeline import first_arrival_picks
 from treatyverify.monitoring.seismic.screening import screen_depth, screen_ms_mb
 from treatyverify.monitoring.seismic.xcorr import scan_template
@@ -68,11 +80,25 @@ def process_command(
         help="Directory to write record-section.png and map.png into "
         "(created if missing; replacing the plots there needs --force).",
     ),
+    quakeml: Path | None = typer.Option(
+        None, "--quakeml", help="Also write the event as a QuakeML 1.2 bulletin."
+    ),
+    ims1: Path | None = typer.Option(
+        None, "--ims1", help="Also write the event as an IMS1.0-style (short) bulletin."
+    ),
     force: bool = ForceOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """Detect arrivals and locate the largest event, with its 90 % error ellipse."""
+    """Detect arrivals and locate the largest event, with its 90 % error ellipse; only
+    the picks the location used are flagged defining in the bulletins."""
     plots = _plot_paths(png, force) if png is not None else []  # before any work
+    bulletins = {
+        kind: output_path(path, None, force=force)
+        for kind, path in (("quakeml", quakeml), ("ims1", ims1))
+        if path is not None
+    }
+    if len({p.resolve() for p in bulletins.values()}) < len(bulletins):
+        raise InputError("--quakeml and --ims1 name one file", where="--ims1")
     files = _waveform_files(source)
     with Progress(console=console, transient=True, disable=as_json) as progress:
         task = progress.add_task("reading stations and waveforms", total=4)
@@ -114,6 +140,8 @@ def process_command(
         "model": location.model,
     }
     written: list[Path] = []
+    if bulletins:
+        written += _write_bulletins(bulletins, location, picks, coordinates)
     if png is not None:
         _make_folder(png)
         with staging_folder(plots[0]) as staging:  # both drawn, then both moved in
@@ -145,6 +173,25 @@ def process_command(
         console.print(f"wrote {path}")
     for warning in warnings:
         console.print(f"warning: {warning}")
+
+
+def _write_bulletins(
+    targets: dict[str, Path],
+    location: Location,
+    picks: list[Pick],
+    coordinates: dict[str, tuple[float, float]],
+) -> list[Path]:
+    """Write the QuakeML and IMS1.0 bulletins of the located event, each whole."""
+    used = defining_picks(location, picks)
+    written = []
+    for kind, target in targets.items():
+        if kind == "quakeml":
+            catalog = to_catalog(location, picks, coordinates, defining=used)
+            data = quakeml_bytes(catalog)
+        else:
+            data = ims1_bulletin(location, picks, coordinates, defining=used).encode("utf-8")
+        written.append(write_atomically(target, data))
+    return written
 
 
 PLOTS = ("record-section.png", "map.png")
@@ -360,3 +407,16 @@ def screen_command(
         ["criterion", "outcome", "explanation"],
         [(r["criterion"], r["outcome"], r["explanation"]) for r in rows],
     )
+
+
+from treatyverify.cli.monitor_magnitude import magnitude_command  # noqa: E402
+
+app.command("magnitude")(magnitude_command)
+
+from treatyverify.cli.monitor_relocate import relocate_command  # noqa: E402
+
+app.command("relocate")(relocate_command)
+
+from treatyverify.cli.monitor_array import array_command  # noqa: E402
+
+app.command("array")(array_command)

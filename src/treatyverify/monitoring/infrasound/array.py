@@ -58,11 +58,11 @@ from typing import Any
 import numpy as np
 import obspy
 from numpy.typing import ArrayLike, NDArray
-from obspy.geodetics import gps2dist_azimuth
 from scipy import signal as sp_signal
 from scipy import stats
 
 from treatyverify.errors import InputError
+from treatyverify.monitoring.arrays import horizontal_offsets_m
 
 __all__ = [
     "BeamformResult",
@@ -164,13 +164,7 @@ def element_offsets(stream: obspy.Stream) -> NDArray[np.float64]:
     latlon = np.array([_coordinates(tr) for tr in stream], dtype=np.float64).reshape(-1, 2)
     if latlon.shape[0] == 0:
         raise InputError("no traces", where="array")
-    lat0, lon0 = float(latlon[:, 0].mean()), float(latlon[:, 1].mean())
-    offsets = np.zeros_like(latlon)
-    for i, (lat, lon) in enumerate(latlon):
-        dist_m, az_deg, _ = gps2dist_azimuth(lat0, lon0, float(lat), float(lon))
-        az = np.radians(az_deg)
-        offsets[i] = (dist_m * np.sin(az), dist_m * np.cos(az))
-    return offsets
+    return horizontal_offsets_m(latlon[:, 0], latlon[:, 1])
 
 
 @dataclass(frozen=True, eq=False)
