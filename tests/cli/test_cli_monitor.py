@@ -303,3 +303,64 @@ def test_a_failed_location_says_why(tmp_path: Path) -> None:
     assert code == 2
     last = err.strip().splitlines()[-1]
     assert last.startswith("error:") and "location failed:" in last and "picks" in last
+
+
+@needs_data
+def test_process_with_a_calibration_event_and_a_model_error(tmp_path: Path) -> None:
+    """Issue 18: station corrections from the 2016 explosion at its USGS origin (41.287 N,
+    129.078 E, 00:30:01.380 UTC) locate the 2017 one closer to its USGS epicentre."""
+    folder = DATA / "seismic" / "regional-event-a"
+    base = ("monitor", "process", str(folder), "--stations", str(folder / "stations.csv"))
+    code, out, err = run(*base, "--json")
+    assert code == 0, err
+    plain = json.loads(out)
+    calibration = DATA / "seismic" / "regional-event-b"
+    code, out, err = run(
+        *base,
+        "--calibration",
+        str(calibration),
+        "--calibration-origin",
+        "41.287,129.078,0,2016-09-09T00:30:01.380",
+        "--model-error",
+        "1.0",
+        "--json",
+    )
+    assert code == 0, err
+    corrected = json.loads(out)
+
+    def error_km(found: dict[str, float]) -> float:
+        metres = gps2dist_azimuth(41.343, 129.036, found["latitude_deg"], found["longitude_deg"])[0]
+        return float(metres) / 1e3
+
+    assert error_km(corrected) < error_km(plain)
+    assert corrected["stations_corrected"] >= 15 and plain["stations_corrected"] == 0
+    assert corrected["model_error_s"] == 1.0 and plain["model_error_s"] is None
+    assert corrected["depth_fixed"] and not corrected["depth_resolved"]
+    # the same corrections from a file
+    rows = ["station,correction_s", "IU.INCN,0.5"]
+    (tmp_path / "corrections.csv").write_text("\n".join(rows) + "\n")
+    code, out, err = run(
+        *base, "--station-corrections", str(tmp_path / "corrections.csv"), "--json"
+    )
+    assert code == 0, err
+    assert json.loads(out)["stations_corrected"] == 1
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (("--model-error", "-1"), "--model-error"),
+        (("--calibration", "x"), "go together"),
+        (("--calibration", "x", "--calibration-origin", "1,2,3"), "four values"),
+        (("--calibration", "x", "--calibration-origin", "1,2,3,yesterday"), "cannot read"),
+    ],
+)
+def test_process_refuses_bad_calibration_options(
+    tmp_path: Path, options: tuple[str, ...], message: str
+) -> None:
+    (tmp_path / "stations.csv").write_text("network,station,latitude,longitude,elevation_m\n")
+    code, _out, err = run(
+        "monitor", "process", str(tmp_path), "--stations", str(tmp_path / "stations.csv"), *options
+    )
+    assert code == 2
+    assert message in err.strip().splitlines()[-1]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from obspy import UTCDateTime
@@ -30,7 +32,7 @@ def test_ms_mb_earthquake_screened_out() -> None:
     assert d.outcome == "screened out" and d.screened_out
     assert d.statistic == pytest.approx(1.075)
     assert d.threshold == pytest.approx(2 * np.hypot(0.1, 0.125))
-    assert "consistent with an earthquake" in d.explanation
+    assert "screened out as natural by the Ms:mb criterion" in d.explanation
 
 
 def test_ms_mb_explosion_like_not_screened_out() -> None:
@@ -103,9 +105,19 @@ def _location(depth_km: float, sigma_km: float, fixed: bool) -> Location:
         covariance_scale=1.0,
         iterations=3,
         model="iasp91",
+        depth_resolved=not fixed,
     )
 
 
 def test_location_depth() -> None:
     assert screen_location_depth(_location(40.0, 3.0, False)).outcome == "screened out"
     assert screen_location_depth(_location(0.0, 0.0, True)).outcome == "not screened"
+
+
+def test_an_unresolved_free_depth_is_not_used() -> None:
+    """Issue 18: a depth solved for from regional first P alone (113 +- 40 km for an
+    explosion) must not screen the event out as natural."""
+    free = replace(_location(113.0, 40.0, False), depth_resolved=False)
+    decision = screen_location_depth(free)
+    assert decision.outcome == "not screened"
+    assert "does not resolve depth" in decision.explanation

@@ -9,6 +9,7 @@ discrimination line.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import typer
@@ -41,10 +42,21 @@ from treatyverify.monitoring.seismic.bulletin import (
     to_catalog,
 )
 from treatyverify.monitoring.seismic.detect import Band, detect
-from treatyverify.monitoring.seismic.ingest import ingest, read_stations, read_waveforms
-from treatyverify.monitoring.seismic.locate import Location, Pick, locate_from_picks
-from treatyverify.monitoring.seismic.pipeline import first_arrival_picks
+from treatyverify.monitoring.seismic.ingest import (
+    Station,
+    ingest,
+    read_stations,
+    read_waveforms,
+)
+from treatyverify.monitoring.seismic.locate import (
+    Location,
+    ModelError,
+    Pick,
+    read_station_corrections,
+)
+from treatyverify.monitoring.seismic.pipeline import calibrate, locate_events
 from treatyverify.monitoring.seismic.screening import screen_depth, screen_ms_mb
+from treatyverify.monitoring.seismic.traveltime import TravelTimeTable, load_table
 from treatyverify.monitoring.seismic.xcorr import scan_template
 from treatyverify.report import monitoring_plots
 from treatyverify.treaty import load_treaty
@@ -86,12 +98,53 @@ def process_command(
     ims1: Path | None = typer.Option(
         None, "--ims1", help="Also write the event as an IMS1.0-style (short) bulletin."
     ),
+    model_error: float | None = typer.Option(
+        None,
+        "--model-error",
+        help="Travel-time model error of P, s, combined with each pick's sigma in quadrature "
+        "(no default: state the value and its source).",
+    ),
+    station_corrections: Path | None = typer.Option(
+        None, "--station-corrections", help="CSV with columns station,correction_s (s)."
+    ),
+    calibration: Path | None = typer.Option(
+        None,
+        "--calibration",
+        help="Recordings (file or directory) of a calibration event of known origin; "
+        "its station residuals correct this event (needs --calibration-origin).",
+    ),
+    calibration_origin: str | None = typer.Option(
+        None,
+        "--calibration-origin",
+        help="Published origin of the calibration event: 'LAT,LON,DEPTH_KM,TIME' "
+        "(degrees, km, ISO UTC).",
+    ),
     force: bool = ForceOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """Detect arrivals and locate the largest event, with its 90 % error ellipse; only
-    the picks the location used are flagged defining in the bulletins."""
+    """Detect arrivals and locate the largest event, with its 90 % error ellipse; each
+    station's P is the detection nearest the predicted first arrival; only the picks the
+    location used are flagged defining in the bulletins. Further events in the window are
+    listed (their bulletins and plots are not written)."""
     plots = _plot_paths(png, force) if png is not None else []  # before any work
+    if model_error is not None and not (model_error >= 0.0 and math.isfinite(model_error)):
+        raise InputError("must be a number of seconds >= 0", where="--model-error")
+    if (calibration is None) != (calibration_origin is None):
+        raise InputError(
+            "--calibration and --calibration-origin go together", where="--calibration"
+        )
+    if calibration is not None and station_corrections is not None:
+        raise InputError(
+            "give station corrections either from a file or from a calibration event",
+            where="--station-corrections",
+        )
+    origin = _calibration_origin(calibration_origin) if calibration_origin else None
+    corrections = read_station_corrections(station_corrections) if station_corrections else None
+    errors = (
+        {"P": ModelError.constant("P", model_error, "--model-error")}
+        if model_error is not None
+        else None
+    )
     bulletins = {
         kind: output_path(path, None, force=force)
         for kind, path in (("quakeml", quakeml), ("ims1", ims1))
@@ -106,22 +159,32 @@ def process_command(
         ingested = ingest(files, known)
         progress.update(task, advance=1, description="detecting arrivals")
         detections = detect(ingested.stream)
-        progress.update(task, advance=1, description="picking first arrivals")
-        picks = first_arrival_picks(detections)
-        progress.update(task, advance=1, description="associating and locating")
         coordinates = {key: (s.latitude, s.longitude) for key, s in known.items()}
+        table = load_table(model)
+        if calibration is not None and origin is not None:
+            progress.update(task, description="measuring station corrections")
+            corrections = _calibrate(calibration, known, coordinates, table, origin)
+        progress.update(task, advance=1, description="associating, picking, locating")
         warnings = [f"{w.trace_id}: {w.problem}" for w in ingested.warnings]
+        n_stations = len({d.station_key for d in detections if d.trace_id.endswith("Z")})
         try:
-            location = locate_from_picks(picks, coordinates, model=model)
+            events = locate_events(
+                detections,
+                coordinates,
+                table=table,
+                model_error=errors,
+                corrections_s=corrections,
+            )
         except InputError as exc:
             progress.stop()
             for warning in warnings:
                 typer.echo(f"warning: {warning}", err=True)
             raise InputError(
-                f"location failed: {exc.message} ({len(picks)} stations with detections)",
+                f"location failed: {exc.message} ({n_stations} stations with detections)",
                 where=exc.where or str(source),
             ) from exc
-        progress.update(task, advance=1)
+        picks, location = events[0]
+        progress.update(task, advance=2)
     ellipse = location.ellipse
     summary: dict[str, object] = {
         "origin_time": str(location.origin_time),
@@ -134,10 +197,22 @@ def process_command(
             "semi_minor_km": round(ellipse.semi_minor_km, 2),
             "azimuth_deg": round(ellipse.azimuth_deg, 1),
         },
+        "depth_resolved": location.depth_resolved,
         "picks_used": location.n_picks,
         "stations_with_detections": len(picks),
         "rms_s": round(location.rms_s, 3),
         "model": location.model,
+        "model_error_s": model_error,
+        "stations_corrected": len(location.corrected_stations),
+        "further_events": [
+            {
+                "origin_time": str(other.origin_time),
+                "latitude_deg": round(other.latitude_deg, 4),
+                "longitude_deg": round(other.longitude_deg, 4),
+                "picks_used": other.n_picks,
+            }
+            for _, other in events[1:]
+        ],
     }
     written: list[Path] = []
     if bulletins:
@@ -168,11 +243,60 @@ def process_command(
             extra["png"] = [str(p) for p in written]
         emit_json(summary | extra)
         return
+    further = summary.pop("further_events")
     print_table("Located event", ["field", "value"], list(summary.items()))
+    for other in further if isinstance(further, list) else []:
+        console.print(
+            f"further event: {other['origin_time']} {other['latitude_deg']} "
+            f"{other['longitude_deg']} ({other['picks_used']} picks)"
+        )
     for path in written:
         console.print(f"wrote {path}")
     for warning in warnings:
         console.print(f"warning: {warning}")
+
+
+def _calibration_origin(text: str) -> tuple[float, float, float, float]:
+    """'LAT,LON,DEPTH_KM,TIME' as degrees, degrees, km and POSIX epoch seconds."""
+    parts = [p.strip() for p in text.split(",")]
+    where = "--calibration-origin"
+    if len(parts) != 4:
+        raise InputError("give LAT,LON,DEPTH_KM,TIME (four values, commas)", where=where)
+    try:
+        lat, lon, depth = (float(p) for p in parts[:3])
+        time = float(UTCDateTime(parts[3]))
+    except (ValueError, TypeError):
+        raise InputError(f"cannot read {text!r} as LAT,LON,DEPTH_KM,TIME", where=where) from None
+    if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 360.0 and depth >= 0.0):
+        raise InputError("latitude, longitude or depth out of range", where=where)
+    return lat, lon, depth, time
+
+
+def _calibrate(
+    source: Path,
+    known: dict[str, Station],
+    coordinates: dict[str, tuple[float, float]],
+    table: TravelTimeTable,
+    origin: tuple[float, float, float, float],
+) -> dict[str, float]:
+    """Station corrections from the calibration event's recordings and published origin."""
+    ingested = ingest(_waveform_files(source), known)
+    lat, lon, depth, time = origin
+    corrections = calibrate(
+        detect(ingested.stream),
+        coordinates,
+        table=table,
+        latitude_deg=lat,
+        longitude_deg=lon,
+        depth_km=depth,
+        origin_time=time,
+    )
+    if not corrections:
+        raise InputError(
+            "no station has a P near the time the calibration origin predicts",
+            where=str(source),
+        )
+    return corrections
 
 
 def _write_bulletins(
@@ -222,6 +346,19 @@ def infrasound_command(
     false_alarm: float = typer.Option(
         0.001, "--false-alarm", help="Per-beam false-alarm probability of the F threshold."
     ),
+    min_duration: float = typer.Option(
+        0.0, "--min-duration", help="Hide rows (detections or families) shorter than this, s."
+    ),
+    families: bool = typer.Option(
+        False, "--families", help="Group consecutive detections of one source into families."
+    ),
+    family_gap: float = typer.Option(30.0, "--family-gap", help="Largest gap in a family, s."),
+    family_baz: float = typer.Option(
+        10.0, "--family-baz", help="Largest back-azimuth difference in a family, degrees."
+    ),
+    family_velocity: float = typer.Option(
+        0.1, "--family-velocity", help="Largest relative trace-velocity difference in a family."
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Beamform an infrasound array and list the coherent arrivals."""
@@ -233,21 +370,35 @@ def infrasound_command(
         false_alarm_probability=false_alarm,
         f_scale=infrasound.adaptive_f_scale(result),
     )
+    rows: list[infrasound.InfrasoundDetection | infrasound.DetectionFamily] = list(found)
+    if families:
+        rows = list(
+            infrasound.group_families(
+                found,
+                max_gap_s=family_gap,
+                max_back_azimuth_diff_deg=family_baz,
+                max_trace_velocity_diff=family_velocity,
+            )
+        )
+    if min_duration < 0.0:
+        raise InputError("must be zero or positive", where="--min-duration")
+    rows = [r for r in rows if r.duration_s >= min_duration]
     if as_json:
-        emit_json([d.to_record_body() for d in found])
+        emit_json([r.to_record_body() for r in rows])
         return
+    peaks = [r.strongest if isinstance(r, infrasound.DetectionFamily) else r for r in rows]
     print_table(
-        "Infrasound detections",
-        ["start", "end", "back-azimuth (deg)", "trace velocity (km/s)", "max F"],
+        "Infrasound " + ("families" if families else "detections"),
+        ["start", "end", "back-azimuth at peak (deg)", "trace velocity at peak (km/s)", "max F"],
         [
             (
-                d.start.isoformat(timespec="seconds"),
-                d.end.isoformat(timespec="seconds"),
-                f"{d.back_azimuth_deg:.1f}",
-                f"{d.trace_velocity_km_s:.3f}",
+                r.start.isoformat(timespec="seconds"),
+                r.end.isoformat(timespec="seconds"),
+                f"{d.peak_back_azimuth_deg:.1f}",
+                f"{d.peak_trace_velocity_km_s:.3f}",
                 f"{d.max_f_stat:.1f}",
             )
-            for d in found
+            for r, d in zip(rows, peaks, strict=True)
         ],
     )
 
@@ -420,3 +571,7 @@ app.command("relocate")(relocate_command)
 from treatyverify.cli.monitor_array import array_command  # noqa: E402
 
 app.command("array")(array_command)
+
+from treatyverify.cli.monitor_discriminant import discriminate_command  # noqa: E402
+
+app.command("discriminate")(discriminate_command)

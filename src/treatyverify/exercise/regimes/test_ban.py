@@ -50,7 +50,7 @@ from treatyverify.exercise.world import RunContext
 from treatyverify.monitoring.seismic.bulletin import ims1_bulletin
 from treatyverify.monitoring.seismic.detect import DetectorConfig, detect
 from treatyverify.monitoring.seismic.ingest import check_stream, read_stations, read_waveforms
-from treatyverify.monitoring.seismic.locate import KM_PER_DEG, Location, Pick, locate_from_picks
+from treatyverify.monitoring.seismic.locate import KM_PER_DEG, Location, Pick
 from treatyverify.monitoring.seismic.magnitude import (
     MS20_DISTANCE_DEG,
     NetworkMagnitude,
@@ -59,7 +59,7 @@ from treatyverify.monitoring.seismic.magnitude import (
     network_magnitude,
     station_magnitude,
 )
-from treatyverify.monitoring.seismic.pipeline import first_arrival_picks
+from treatyverify.monitoring.seismic.pipeline import pick_and_locate
 from treatyverify.monitoring.seismic.screening import (
     ScreeningDecision,
     screen_location_depth,
@@ -810,14 +810,14 @@ def _analyse(
 ) -> WindowResult:
     """Detections -> picks -> location -> magnitudes -> screening, for one window."""
     detections = detect(stream, config=prepared.detector)
-    picks = first_arrival_picks(detections)
     depth = scenario.monitoring.location_depth_km
     try:
-        location = locate_from_picks(
-            picks, prepared.coordinates, depth_km=depth, table=prepared.table
+        picks, location = pick_and_locate(
+            detections, prepared.coordinates, depth_km=depth, table=prepared.table
         )
     except InputError as exc:
-        return WindowResult(len(detections), len(picks), None, exc.message)
+        stations = {d.station_key for d in detections if d.trace_id.endswith("Z")}
+        return WindowResult(len(detections), len(stations), None, exc.message)
     used = tuple(p for p in picks if p.station in location.residuals_s)
     magnitudes = _magnitudes(stream, location, used, prepared)
     screening = tuple(_screen(c, location, magnitudes, spec) for c in scenario.monitoring.screening)

@@ -20,13 +20,31 @@ of that covariance scaled by the 90 % quantile of chi-square with 2 degrees of f
 The Earth is the spherical model of the travel-time table (radius 6371 km, as in iasp91,
 Kennett & Engdahl 1991, and ak135, Kennett, Engdahl & Buland 1995); no ellipticity or
 station elevation corrections are applied.
+
+Two terms carry what a one-dimensional model misses. A travel-time model error
+(:class:`ModelError`, by phase and distance) is combined with each pick's own uncertainty in
+quadrature, sigma^2 = sigma_pick^2 + sigma_model(distance)^2, so that the weights and the
+ellipse account for the lateral structure that iasp91 and ak135 leave out. No default value is
+shipped: no published table for this region's regional P was at hand, so the caller states the
+error (for example from a study of the same paths) and its source. Station corrections (seconds,
+``observed - predicted`` at that station for a reference event; :func:`station_corrections`
+measures them from a calibration event of known origin, :func:`read_station_corrections` reads
+them from a CSV file) are subtracted from the observed times.
+
+Depth from first-arriving P alone is not resolved: at regional distances it trades against the
+origin time. A location therefore says whether its depth is resolved
+(:attr:`Location.depth_resolved`); only picks of depth phases could resolve it, and the
+locator takes first-arriving P only, so a free depth is reported as unresolved and the depth
+screen (:func:`treatyverify.monitoring.seismic.screening.screen_location_depth`) does not use it.
 """
 
 from __future__ import annotations
 
+import csv
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -44,10 +62,13 @@ __all__ = [
     "Association",
     "ErrorEllipse",
     "Location",
+    "ModelError",
     "Pick",
     "associate",
     "locate",
     "locate_from_picks",
+    "read_station_corrections",
+    "station_corrections",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -154,6 +175,13 @@ class Location:
         Geiger iterations taken.
     model
         Earth model of the travel-time table.
+    depth_resolved
+        Whether the data resolve the depth (only depth phases could; first-arriving P alone
+        never does, so this is ``False`` for every location this module makes).
+    model_error
+        Whether a travel-time model error was combined with the pick uncertainties.
+    corrected_stations
+        Stations whose times were corrected by a station correction.
     """
 
     origin_time: UTCDateTime
@@ -169,11 +197,160 @@ class Location:
     covariance_scale: float
     iterations: int
     model: str
+    depth_resolved: bool = False
+    model_error: bool = False
+    corrected_stations: tuple[str, ...] = ()
 
     @property
     def n_picks(self) -> int:
         """Number of picks used."""
         return len(self.residuals_s)
+
+
+@dataclass(frozen=True)
+class ModelError:
+    """Travel-time model error of one phase as a function of epicentral distance.
+
+    The standard error is interpolated linearly between the given distances and held
+    constant beyond the ends. The values are the caller's: give their source with them.
+
+    Parameters
+    ----------
+    phase
+        Phase label the error applies to (for example ``"P"``, ``"Pn"``, ``"Pg"``).
+    distances_deg
+        Epicentral distances, degrees, increasing.
+    sigma_s
+        Standard error of the model prediction at those distances, s (>= 0).
+    source
+        Where the values come from (publication, or "choice").
+    """
+
+    phase: str
+    distances_deg: tuple[float, ...]
+    sigma_s: tuple[float, ...]
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        d = np.asarray(self.distances_deg, dtype=float)
+        s = np.asarray(self.sigma_s, dtype=float)
+        if d.ndim != 1 or d.size == 0 or d.shape != s.shape:
+            raise InputError(
+                "model error needs as many sigmas as distances, at least one", where=self.phase
+            )
+        if not (np.all(np.isfinite(d)) and np.all(np.isfinite(s)) and np.all(s >= 0.0)):
+            raise InputError("model-error sigmas must be finite and >= 0 s", where=self.phase)
+        if np.any(np.diff(d) <= 0.0):
+            raise InputError("model-error distances must increase", where=self.phase)
+
+    @classmethod
+    def constant(cls, phase: str, sigma_s: float, source: str = "") -> ModelError:
+        """The same model error at every distance, s."""
+        return cls(phase, (0.0,), (float(sigma_s),), source)
+
+    def at(self, distance_deg: npt.ArrayLike) -> FloatArray:
+        """Model standard error, s, at the given distances (degrees)."""
+        return np.asarray(
+            np.interp(
+                np.asarray(distance_deg, dtype=float),
+                np.asarray(self.distances_deg, dtype=float),
+                np.asarray(self.sigma_s, dtype=float),
+            ),
+            dtype=np.float64,
+        )
+
+
+def _model_sigma(
+    picks: Sequence[Pick], errors: Mapping[str, ModelError] | None, distance_deg: FloatArray
+) -> FloatArray:
+    """Model error (s) of each pick: its phase's entry, else the ``"P"`` entry for P phases."""
+    out = np.zeros(len(picks))
+    if not errors:
+        return out
+    for k, pick in enumerate(picks):
+        entry = errors.get(pick.phase)
+        if entry is None and pick.phase in P_PHASES:
+            entry = errors.get("P")
+        if entry is None:
+            raise InputError(
+                f"no travel-time model error given for phase {pick.phase!r}", where=pick.station
+            )
+        out[k] = float(entry.at(distance_deg[k]))
+    return out
+
+
+def read_station_corrections(path: str | Path) -> dict[str, float]:
+    """Station corrections from a CSV file with columns ``station,correction_s``.
+
+    A correction is the observed minus predicted time at that station, s; it is subtracted
+    from the observed arrival times.
+
+    Raises
+    ------
+    InputError
+        Unreadable file, missing columns, a value that is not a finite number, or a station
+        listed twice.
+    """
+    where = str(path)
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(f"cannot read station corrections ({exc})", where=where) from None
+    out: dict[str, float] = {}
+    for line, row in enumerate(rows, start=2):
+        station = (row.get("station") or "").strip()
+        text = (row.get("correction_s") or "").strip()
+        if not station or not text:
+            raise InputError("needs columns station and correction_s", where=f"{where}:{line}")
+        try:
+            value = float(text)
+        except ValueError:
+            raise InputError(f"{text!r} is not a number", where=f"{where}:{line}") from None
+        if not math.isfinite(value):
+            raise InputError("correction is not finite", where=f"{where}:{line}")
+        if station in out:
+            raise InputError(f"station {station} listed twice", where=f"{where}:{line}")
+        out[station] = value
+    return out
+
+
+def station_corrections(
+    picks: Sequence[Pick],
+    stations: Mapping[str, tuple[float, float]],
+    table: TravelTimeTable,
+    *,
+    latitude_deg: float,
+    longitude_deg: float,
+    depth_km: float,
+    origin_time: UTCDateTime | float,
+) -> dict[str, float]:
+    """Per-station corrections from a calibration event of known (published) origin.
+
+    Each correction is the pick's observed minus predicted arrival time for that origin, s;
+    with one pick per station from one event it is that station's mean residual.
+
+    Parameters
+    ----------
+    picks
+        P-type picks of the calibration event, one per station.
+    stations
+        Station key to (latitude, longitude), degrees.
+    table
+        Travel-time table (the one the corrected events will be located with).
+    latitude_deg, longitude_deg, depth_km, origin_time
+        The calibration event's known hypocentre (degrees, km) and origin time (UTC).
+    """
+    if not picks:
+        return {}
+    sums: dict[str, list[float]] = {}
+    lat, lon = _station_arrays(picks, stations)
+    dist, _ = _distance_azimuth(latitude_deg, longitude_deg, lat, lon)
+    tt = _travel(table, dist, depth_km, "calibration event")
+    t0 = float(origin_time)
+    for pick, t in zip(picks, tt, strict=True):
+        sums.setdefault(pick.station, []).append(pick.epoch_s - t0 - float(t))
+    return {k: float(np.mean(v)) for k, v in sorted(sums.items())}
 
 
 @dataclass(frozen=True)
@@ -392,6 +569,8 @@ def locate(
     max_iterations: int = 40,
     variance: Literal["a-priori", "a-posteriori", "larger"] = "larger",
     margin_deg: float = 5.0,
+    model_error: Mapping[str, ModelError] | None = None,
+    corrections_s: Mapping[str, float] | None = None,
 ) -> Location:
     """Locate an event from P picks: grid search, then Geiger's iterative least squares.
 
@@ -418,6 +597,13 @@ def locate(
         (times chi^2/(n - m)) or ``"larger"`` (the larger of the two; default).
     margin_deg
         Extension of the starting grid beyond the stations, degrees.
+    model_error
+        Travel-time model error by phase label (a ``"P"`` entry serves every P-type
+        phase without its own); combined with each pick's sigma in quadrature. ``None``:
+        pick sigmas alone.
+    corrections_s
+        Station corrections, s (observed minus predicted for a reference event), subtracted
+        from the observed times; stations without one are left as they are.
 
     Raises
     ------
@@ -435,10 +621,15 @@ def locate(
         seen.add(pick.station)
     n_params = 4 if free_depth else 3
     lat_s, lon_s = _station_arrays(picks, stations)
-    epoch = np.array([p.epoch_s for p in picks])
+    corr = corrections_s or {}
+    for key, value in corr.items():
+        if not math.isfinite(float(value)):
+            raise InputError("station correction is not finite", where=key)
+    epoch = np.array([p.epoch_s - float(corr.get(p.station, 0.0)) for p in picks])
     ref = float(epoch.min())
     times = epoch - ref
-    sigma = np.array([p.sigma_s for p in picks])
+    pick_sigma = np.array([p.sigma_s for p in picks])
+    sigma = pick_sigma
     weights = 1.0 / sigma**2
     h_max = float(table.depths_km[-1])
     if not (0.0 <= depth_km <= h_max):
@@ -449,6 +640,12 @@ def locate(
         lat0, lon0 = float(start[0]), float(start[1])
     depth = float(depth_km)
     dist, _ = _distance_azimuth(lat0, lon0, lat_s, lon_s)
+
+    def total_sigma(d: FloatArray) -> FloatArray:
+        return np.sqrt(pick_sigma**2 + _model_sigma(picks, model_error, d) ** 2)
+
+    sigma = total_sigma(dist)
+    weights = 1.0 / sigma**2
     t0 = float(np.sum((times - _travel(table, dist, depth, "start")) * weights) / weights.sum())
 
     def design(la: float, lo: float, h: float) -> tuple[FloatArray, FloatArray]:
@@ -465,6 +662,8 @@ def locate(
                 dtdh,
             ]
         )
+        nonlocal sigma
+        sigma = total_sigma(d)
         return g[:, :n_params], tt
 
     iterations = 0
@@ -539,6 +738,9 @@ def locate(
         covariance_scale=scale,
         iterations=iterations,
         model=table.model,
+        depth_resolved=False,  # first-arriving P only: no depth phases
+        model_error=bool(model_error),
+        corrected_stations=tuple(sorted(p.station for p in picks if p.station in corr)),
     )
 
 

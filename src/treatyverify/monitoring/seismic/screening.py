@@ -16,6 +16,14 @@ Depth (criterion ``depth``)
 Outcomes are ``"screened out"``, ``"not screened out"`` (the criterion was applied and the
 event remains) and ``"not screened"`` (data insufficient to apply it: no Ms, no
 uncertainty, mb below the threshold, a fixed depth); an event is never passed silently.
+
+Wording. A screening criterion only removes events: one that meets it "is screened out as
+natural"; one that does not "cannot be screened out by" that criterion, which is not a
+statement that the event is an explosion or is "not consistent with an earthquake".
+Annex 2 to the CTBT Protocol is the "List of characterization parameters for International
+Data Centre standard event screening" (Protocol Part I, paragraph 18(b)); its parameters
+screen events *out*. An Ms:mb statistic above zero but within the uncertainty margin is
+said to be on the earthquake side of the line and still not screened out.
 """
 
 from __future__ import annotations
@@ -133,14 +141,25 @@ def screen_ms_mb(
     sigma = math.sqrt(ms_se**2 + (coef * mb_se) ** 2)
     x = ms - coef * mb + const
     bound = k * sigma
-    relation = ">" if x > bound else "<="
-    outcome: Outcome = "screened out" if x > bound else "not screened out"
-    verdict = "consistent with an earthquake" if x > bound else "not consistent with an earthquake"
+    met = x > bound
+    relation = ">" if met else "<="
+    outcome: Outcome = "screened out" if met else "not screened out"
+    if met:
+        verdict = "screened out as natural by the Ms:mb criterion"
+    elif x > 0.0:
+        # On the earthquake side of the line, but not by the required margin: the
+        # criterion does not screen the event out, and it says nothing more.
+        verdict = (
+            f"on the earthquake side of the Ms:mb line but within {k:g} standard errors "
+            "of it, so it cannot be screened out by the Ms:mb criterion"
+        )
+    else:
+        verdict = "cannot be screened out by the Ms:mb criterion"
     return ScreeningDecision(
         "ms-mb",
         outcome,
         f"Ms - {coef:g} mb + {const:g} = {x:.2f} {relation} {k:g} x {sigma:.2f} "
-        f"(Ms {ms:.2f}, mb {mb:.2f}): {verdict} by the Ms:mb criterion",
+        f"(Ms {ms:.2f}, mb {mb:.2f}): {verdict}",
         statistic=x,
         threshold=bound,
     )
@@ -185,9 +204,11 @@ def screen_depth(
         f"depth {depth:.1f} km - {z:.2f} x {sigma:.1f} km = {low:.1f} km {relation} "
         f"{min_depth:g} km: "
         + (
-            f"deeper than {min_depth:g} km at {conf:.1%} confidence"
+            f"deeper than {min_depth:g} km at {conf:.1%} confidence, so screened out as "
+            "natural by the depth criterion"
             if deep
-            else f"not shown deeper than {min_depth:g} km at {conf:.1%} confidence"
+            else f"not shown deeper than {min_depth:g} km at {conf:.1%} confidence, so it "
+            "cannot be screened out by the depth criterion"
         ),
         statistic=low,
         threshold=min_depth,
@@ -200,8 +221,17 @@ def screen_location_depth(
     """Depth screening of a :class:`~treatyverify.monitoring.seismic.locate.Location`.
 
     The depth standard error is the square root of the depth variance of the location
-    covariance (km).
+    covariance (km). A depth the data do not resolve (:attr:`Location.depth_resolved` false:
+    held fixed, or free but located from first-arriving P alone, which trades depth against
+    origin time at regional distances) is not used: the event is "not screened" by depth.
     """
+    if not location.depth_fixed and not location.depth_resolved:
+        return ScreeningDecision(
+            "depth",
+            "not screened",
+            f"depth {location.depth_km:.1f} km was solved for from first-arriving P alone, "
+            "which does not resolve depth (no depth phases), so it is not used",
+        )
     var = float(location.covariance[3, 3])
     sigma = math.sqrt(var) if var > 0.0 else None
     return screen_depth(location.depth_km, sigma, depth_fixed=location.depth_fixed, treaty=treaty)
