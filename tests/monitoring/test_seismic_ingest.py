@@ -141,7 +141,10 @@ def test_clipped_constant_unknown_mixed_rates_warn_without_crash(
     assert any("clipped" in p for p in _problems(result.warnings, "XX.CLP..BHZ"))
     assert any("constant" in p for p in _problems(result.warnings, "XX.CON..BHZ"))
     assert any("not in the station table" in p for p in _problems(result.warnings, "XX.UNK..BHZ"))
-    assert any("40 Hz" in p for p in _problems(result.warnings, "XX.SLO..BHZ"))
+    # Channels at another rate than the stream's are named in one summary warning.
+    rates = [w for w in result.warnings if "dominant 100 Hz" in w.problem]
+    assert len(rates) == 1 and rates[0].trace_id == "1 channel"
+    assert "XX.SLO..BHZ (40 Hz)" in rates[0].problem
     assert any("20 Hz" in p for p in _problems(result.warnings, "XX.MIX..BHZ"))
     assert "XX.CLP..BHZ" in caplog.text
     assert "42" not in caplog.text  # no data values in the log

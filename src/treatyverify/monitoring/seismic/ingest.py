@@ -18,7 +18,7 @@ overlap                   merged, the later segment's samples kept
 mixed sampling rates      segments of one channel at a rate other than the channel's
                           dominant rate are dropped; channels whose rate differs from
                           the stream's dominant rate are kept (filters are designed per
-                          rate) with a warning
+                          rate), all named in one summary warning
 clipped                   kept, flagged: amplitudes are unreliable
 constant                  dropped
 not finite (NaN, inf)     repaired by linear interpolation when at most 10 % of
@@ -345,14 +345,16 @@ def check_stream(
 
     if len(out) > 0:
         rate = _dominant_rate(list(out))
-        for tr in out:
-            if float(tr.stats.sampling_rate) != rate:
-                _warn(
-                    found,
-                    str(tr.id),
-                    f"sampling rate {tr.stats.sampling_rate:g} Hz differs from the stream's "
-                    f"dominant {rate:g} Hz; kept (filters are designed per rate)",
-                )
+        others = [tr for tr in out if float(tr.stats.sampling_rate) != rate]
+        if others:  # one line for all of them, not one per channel
+            listed = ", ".join(f"{tr.id} ({tr.stats.sampling_rate:g} Hz)" for tr in others[:6])
+            more = f" and {len(others) - 6} more" if len(others) > 6 else ""
+            _warn(
+                found,
+                f"{len(others)} channel{'s' if len(others) > 1 else ''}",
+                f"sampling rate other than the stream's dominant {rate:g} Hz: {listed}{more}; "
+                "kept (filters are designed per rate)",
+            )
     return IngestResult(out, found)
 
 
