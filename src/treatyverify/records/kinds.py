@@ -1,7 +1,7 @@
 """The record kind registry: every kind a ledger may hold and the model of its body.
 
 Append, import (replication and the service) and verification all call
-:func:`check_body`, so that a record one path refuses cannot enter by another: an
+:func:`check_body_json`, so that a record one path refuses cannot enter by another: an
 unknown kind, a body with a field missing, an unknown field, a wrong type, or a body
 whose own reference disagrees with the record's, is refused everywhere alike.
 
