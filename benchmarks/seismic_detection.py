@@ -66,6 +66,24 @@ def cpu_seconds(func: Callable[[], Any], repeat: int) -> float:
     return statistics.median(times)
 
 
+def float_stream(stations: Path, waveforms: Path) -> tuple[obspy.Stream, float]:
+    """The ingested stream with float64 samples (the same for every contender), and its
+    length in channel-hours."""
+    stream = ingest(waveforms, read_stations(stations)).stream
+    for tr in stream:
+        tr.data = np.asarray(tr.data, dtype=np.float64)
+    return stream, sum(tr.stats.npts / tr.stats.sampling_rate for tr in stream) / 3600.0
+
+
+def print_figures(figures: dict[str, Any], as_json: bool) -> None:
+    """Print the figures as JSON or one ``key: value`` line each."""
+    if as_json:
+        print(json.dumps(figures, indent=2))
+        return
+    for key, value in figures.items():
+        print(f"{key}: {value}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
@@ -73,11 +91,7 @@ def main() -> None:
     args = parser.parse_args()
     if not DATA.is_dir():
         sys.exit(f"data not found: {DATA}")
-    stations = read_stations(DATA / "stations.csv")
-    stream = ingest(DATA / "waveforms.mseed", stations).stream
-    for tr in stream:  # the same float64 samples for every contender
-        tr.data = np.asarray(tr.data, dtype=np.float64)
-    hours = sum(tr.stats.npts / tr.stats.sampling_rate for tr in stream) / 3600.0
+    stream, hours = float_stream(DATA / "stations.csv", DATA / "waveforms.mseed")
     one_band = DetectorConfig(bands=(BAND,), sta_s=STA_S, lta_s=LTA_S, on=ON, off=OFF)
     default = DetectorConfig()
     contenders: dict[str, Callable[[], Any]] = {
@@ -110,11 +124,7 @@ def main() -> None:
         "triggers_hand_zerophase": hand_recipe(stream, True),
         "machine": machine(obspy=obspy.__version__, numpy=np.__version__, scipy=scipy.__version__),
     }
-    if args.json:
-        print(json.dumps(result, indent=2))
-        return
-    for key, value in result.items():
-        print(f"{key}: {value}")
+    print_figures(result, args.json)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ Run: ``.venv/bin/python benchmarks/seismic_pipeline_speed.py [--repeat 5] [--jso
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
@@ -33,9 +32,8 @@ import numpy as np
 import obspy
 
 from bench_common import machine
-from seismic_detection import cpu_seconds, hand_recipe
+from seismic_detection import cpu_seconds, float_stream, hand_recipe, print_figures
 from treatyverify.monitoring.seismic.detect import detect
-from treatyverify.monitoring.seismic.ingest import ingest, read_stations
 from treatyverify.monitoring.seismic.pipeline import process
 from treatyverify.monitoring.seismic.traveltime import load_table
 
@@ -59,10 +57,7 @@ def main() -> None:
         result = process(files, stations, table=table)
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)
-    stream = ingest(files, read_stations(stations)).stream
-    for trace in stream:  # the same float64 samples for both detectors
-        trace.data = np.asarray(trace.data, dtype=np.float64)
-    hours = sum(tr.stats.npts / tr.stats.sampling_rate for tr in stream) / 3600.0
+    stream, hours = float_stream(stations, files[0])
     ours = cpu_seconds(lambda: detect(stream), args.repeat)
     hand = cpu_seconds(lambda: hand_recipe(stream, True), args.repeat)
     location = result.location
@@ -80,11 +75,7 @@ def main() -> None:
         "ratio_ours_to_hand": round(hand / ours, 3),
         "machine": machine(obspy=obspy.__version__, numpy=np.__version__),
     }
-    if args.json:
-        print(json.dumps(figures, indent=2))
-        return
-    for key, value in figures.items():
-        print(f"{key}: {value}")
+    print_figures(figures, args.json)
 
 
 if __name__ == "__main__":
