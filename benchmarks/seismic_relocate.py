@@ -52,10 +52,11 @@ import numpy as np
 import obspy
 
 from bench_common import machine, rate
+from treatyverify.cli.monitor_relocate import MASTER_PICK_TOLERANCE_S
 from treatyverify.monitoring.seismic.detect import detect
 from treatyverify.monitoring.seismic.ingest import ingest, read_stations
 from treatyverify.monitoring.seismic.locate import KM_PER_DEG, _distance_azimuth
-from treatyverify.monitoring.seismic.pipeline import first_arrival_picks
+from treatyverify.monitoring.seismic.pipeline import PICK_WINDOW_S, event_picks
 from treatyverify.monitoring.seismic.relocate import MasterOrigin, relocate, relocate_sequence
 from treatyverify.monitoring.seismic.traveltime import load_table
 from treatyverify.monitoring.seismic.xcorr import DifferentialTime, differential_times
@@ -145,15 +146,26 @@ def real_pair(workdir: Path) -> list[dict[str, Any]]:
 
 
 def jackknife() -> dict[str, Any]:
+    # the picks of the command: the master's nearest the arrivals predicted from the USGS
+    # origin (within 10 s), b's nearest those predicted from b's own location
+    table = load_table("iasp91")
+    usgs = (41.343, 129.036, 0.0, obspy.UTCDateTime(USGS_2017[3]).timestamp)
     events = {}
-    for name in ("regional-event-a", "regional-event-b"):
+    for name, hypocentre, window in (
+        ("regional-event-a", usgs, MASTER_PICK_TOLERANCE_S),
+        ("regional-event-b", None, PICK_WINDOW_S),
+    ):
         stations = read_stations(DATA / name / "stations.csv")
+        coordinates = {k: (s.latitude, s.longitude) for k, s in stations.items()}
         stream = ingest(DATA / name / "waveforms.mseed", stations).stream
-        events[name] = (stations, stream, first_arrival_picks(detect(stream)))
+        picks, _ = event_picks(
+            detect(stream), coordinates, table=table, hypocentre=hypocentre, window_s=window
+        )
+        events[name] = (stations, stream, picks)
     stations_a, stream_a, picks_a = events["regional-event-a"]
     _, stream_b, picks_b = events["regional-event-b"]
     found = differential_times(stream_a, stream_b, picks_a, picks_b)
-    master = (41.343, 129.036, 0.0)
+    master = usgs[:3]
     full = relocate(found, master, stations_a)
     leave = np.array(
         [

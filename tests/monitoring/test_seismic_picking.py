@@ -31,6 +31,7 @@ from treatyverify.monitoring.seismic.locate import (
 from treatyverify.monitoring.seismic.pipeline import (
     MIN_PICKS_MORE,
     calibrate,
+    event_picks,
     locate_events,
     pick_and_locate,
     picks_near_prediction,
@@ -98,6 +99,31 @@ def test_the_p_is_the_detection_nearest_the_prediction(table: TravelTimeTable) -
     assert math.hypot(north_km, east_km) < 3.0
     assert abs(float(location.origin_time) - origin) < 0.5
     assert not location.depth_resolved
+
+
+def test_event_picks_skip_noise_before_p_and_far_stations(table: TravelTimeTable) -> None:
+    rng = np.random.default_rng(19)
+    stations = _network(rng)
+    origin = UTCDateTime(2020, 1, 1).timestamp
+    tt = _arrivals(table, stations, 41.3, 129.0)
+    found = [_detection(k, origin + t + rng.normal(0.0, 0.2)) for k, t in tt.items()]
+    noisy = list(stations)[::2]
+    found += [_detection(k, origin + rng.uniform(-280.0, -30.0), snr=4.0) for k in noisy]
+    # with a given hypocentre, a station beyond the table's reach is left out, not an error
+    far = {**stations, "XX.FAR": (-41.3, -51.0)}
+    hypocentre = (41.3, 129.0, 0.0, origin)
+    given, none = event_picks(
+        [*found, _detection("XX.FAR", origin + 600.0)],
+        far,
+        table=table,
+        hypocentre=hypocentre,
+        window_s=10.0,
+    )
+    own, location = event_picks(found, stations, table=table)
+    assert none is None and location is not None
+    for picks in (given, own):
+        assert sorted(p.station for p in picks) == sorted(stations)
+        assert all(abs(p.epoch_s - origin - tt[p.station]) < 1.0 for p in picks)
 
 
 def test_picking_window_is_respected_and_checked(table: TravelTimeTable) -> None:

@@ -31,8 +31,11 @@ from treatyverify.cli.common import output_path as checked_output
 from treatyverify.errors import InputError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from obspy import Stream
 
+    from treatyverify.monitoring.seismic.detect import Detection
     from treatyverify.monitoring.seismic.ingest import Station
     from treatyverify.monitoring.seismic.locate import ErrorEllipse, Pick
     from treatyverify.monitoring.seismic.relocate import RelativeCatalog
@@ -359,6 +362,21 @@ class _Run:
                     where=f"--event {source.name}",
                 )
 
+    def _event_picks(self, name: str, detections: Sequence[Detection]) -> list[Pick]:
+        """An event's P picks, nearest the arrivals predicted from its own pipeline
+        location; each station's earliest detection (with a warning) when the event
+        cannot be located on its own."""
+        from treatyverify.monitoring.seismic.pipeline import event_picks, first_arrival_picks
+
+        try:
+            return event_picks(detections, self.coordinates, table=self.table)[0]
+        except InputError as exc:
+            self.warnings.append(
+                f"{name}: not located on its own ({exc.message}); each station's earliest "
+                "detection anchors its correlation window"
+            )
+            return first_arrival_picks(detections)
+
     def process(
         self,
         given: tuple[float, ...] | None,
@@ -371,41 +389,46 @@ class _Run:
         from obspy import UTCDateTime
 
         from treatyverify.monitoring.seismic.detect import detect
-        from treatyverify.monitoring.seismic.locate import Pick, locate_from_picks
-        from treatyverify.monitoring.seismic.pipeline import first_arrival_picks
+        from treatyverify.monitoring.seismic.locate import Pick
+        from treatyverify.monitoring.seismic.pipeline import event_picks
         from treatyverify.monitoring.seismic.relocate import MasterOrigin, relocate_sequence
         from treatyverify.monitoring.seismic.xcorr import differential_times
 
-        picks = {name: first_arrival_picks(detect(stream)) for name, stream in self.streams.items()}
+        detections = {name: detect(stream) for name, stream in self.streams.items()}
         name = self.master.name
+        picks: dict[str, list[Pick]] = {}
         if given is not None:
             lat, lon, depth, t0 = given
-            kept = []
-            for p in picks[name]:
-                coords = self.coordinates.get(p.station)
-                expected = None if coords is None else _arrival(self.table, given, coords)
-                if expected is not None and abs(p.epoch_s - expected) <= MASTER_PICK_TOLERANCE_S:
-                    kept.append(p)
-            if len(kept) < 4:
+            picks[name], _ = event_picks(
+                detections[name],
+                self.coordinates,
+                table=self.table,
+                hypocentre=(lat, lon, depth, t0),
+                window_s=MASTER_PICK_TOLERANCE_S,
+            )
+            if len(picks[name]) < 4:
                 raise InputError(
-                    f"the master event is absent from the data: {len(kept)} P picks lie "
-                    f"within {MASTER_PICK_TOLERANCE_S:g} s of the times predicted from its "
-                    "origin (4 needed)",
+                    f"the master event is absent from the data: {len(picks[name])} P picks "
+                    f"lie within {MASTER_PICK_TOLERANCE_S:g} s of the times predicted from "
+                    "its origin (4 needed)",
                     where=f"--master {name}",
                 )
-            picks[name] = kept
             master = MasterOrigin(
                 name, lat, ((lon + 180.0) % 360.0) - 180.0, depth, UTCDateTime(t0), origin_text
             )
         else:
             try:
-                location = locate_from_picks(picks[name], self.coordinates, table=self.table)
+                picks[name], located = event_picks(
+                    detections[name], self.coordinates, table=self.table
+                )
             except InputError as exc:
                 raise InputError(
                     f"the master could not be located from the data: {exc.message}; give "
                     "--master-origin or --master-quakeml",
                     where=f"--master {name}",
                 ) from None
+            assert located is not None  # event_picks locates when no hypocentre is given
+            location = located
             master = MasterOrigin(
                 name,
                 location.latitude_deg,
@@ -416,6 +439,8 @@ class _Run:
                 f"{location.n_picks} picks)",
                 location,
             )
+        for source in self.events:
+            picks[source.name] = self._event_picks(source.name, detections[source.name])
         order = [name] + [s.name for s in self.events]
         wanted = (
             [(a, b) for i, a in enumerate(order) for b in order[i + 1 :]]

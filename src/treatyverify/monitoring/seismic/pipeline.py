@@ -58,6 +58,7 @@ __all__ = [
     "WAVE_TRAIN_VELOCITY_KM_S",
     "ProcessResult",
     "calibrate",
+    "event_picks",
     "first_arrival_picks",
     "in_wave_train",
     "locate_events",
@@ -314,6 +315,74 @@ def pick_and_locate(
     listed = [by_station.get(p.station, p) for p in earliest]
     listed += [p for p in used if p.station not in {q.station for q in earliest}]
     return listed, location
+
+
+def event_picks(
+    detections: Iterable[Detection],
+    stations: Mapping[str, tuple[float, float]],
+    *,
+    table: TravelTimeTable,
+    hypocentre: tuple[float, float, float, float] | None = None,
+    window_s: float = PICK_WINDOW_S,
+) -> tuple[list[Pick], Location | None]:
+    """One event's P picks: each station's detection nearest its predicted arrival.
+
+    Parameters
+    ----------
+    detections
+        Detections of the event's recordings.
+    stations
+        Station key to (latitude, longitude), degrees.
+    table
+        Travel-time table.
+    hypocentre
+        Latitude, longitude (degrees), depth (km) and origin time (POSIX epoch s) that
+        predict the arrivals, for example a catalogue's; ``None``: the event's own
+        location by :func:`pick_and_locate`.
+    window_s
+        Largest distance of a pick from its predicted time, s.
+
+    Returns
+    -------
+    picks, location
+        The picks, at the stations the table reaches, and the location they came from
+        (``None`` when ``hypocentre`` was given).
+
+    Raises
+    ------
+    InputError
+        Without ``hypocentre``, the event cannot be located from the detections.
+    """
+    found = list(detections)
+    location = None
+    if hypocentre is None:
+        _, location = pick_and_locate(found, stations, table=table)
+        hypocentre = (
+            location.latitude_deg,
+            location.longitude_deg,
+            location.depth_km,
+            float(location.origin_time),
+        )
+    from obspy.geodetics import locations2degrees
+
+    lat, lon, depth, origin_time = hypocentre
+    reach = float(table.distances_deg[-1])
+    reached = {
+        key: coords
+        for key, coords in stations.items()
+        if float(locations2degrees(lat, lon, coords[0], coords[1])) <= reach
+    }
+    picks = picks_near_prediction(
+        found,
+        reached,
+        table,
+        latitude_deg=lat,
+        longitude_deg=lon,
+        depth_km=depth,
+        origin_time=origin_time,
+        window_s=window_s,
+    )
+    return picks, location
 
 
 def in_wave_train(

@@ -271,7 +271,7 @@ def differential_times(
         Recordings of the two events; vertical channels (code ending in ``Z``) are used.
     picks_a, picks_b
         First-arrival P picks of each event, for example
-        ``pipeline.first_arrival_picks(detect(stream))``, or picks made from predicted
+        ``pipeline.event_picks(detect(stream), ...)``, or picks made from predicted
         travel times.
     window_s
         Length of the correlation window, s, starting ``pre_s`` before event a's onset.
