@@ -551,6 +551,34 @@ def test_bulletins_and_event_on_the_map(built: Built, ledger: Ledger) -> None:
     assert "window-01: origin" in view.map_svg  # the tooltip
 
 
+def test_a_window_with_two_events_has_a_row_and_a_marker_for_each(tmp_path: Path) -> None:
+    spec = load_treaty("ctbt")
+    keys = {p.id: generate_party_key(p.id) for p in spec.parties[:1]}
+    (party,) = keys
+    start = datetime(2026, 1, 2, tzinfo=UTC)
+    body = _bulletin("window-01", start, _event_body(start + timedelta(seconds=95)))
+    later = _event_body(start + timedelta(seconds=575))  # a collapse eight minutes later
+    later["latitude_deg"] = 41.35
+    body["further_events"] = [later]
+    with Ledger.create(
+        tmp_path / "two.db",
+        treaty=spec.id,
+        spec_digest=spec.digest(),
+        keys={p: k.public for p, k in keys.items()},
+        consensus_parties=[party],
+        opener=keys[party],
+        time=start,
+    ) as ledger:
+        seq = ledger.append("seismic_bulletin", body, keys[party], time=start).seq
+        view = views.monitoring_view(spec, ledger, start)
+    assert [(b.window, b.latitude_deg) for b in view.bulletins] == [
+        ("window-01", 41.3),
+        ("window-01", 41.35),
+    ]
+    assert f'id="event-{seq}"' in view.map_svg
+    assert f'id="event-{seq}-1"' in view.map_svg
+
+
 def test_bulletin_kind_is_the_test_ban_regime_s() -> None:
     from treatyverify.exercise.regimes.test_ban import BULLETIN_KIND
 

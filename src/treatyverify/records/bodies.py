@@ -292,7 +292,8 @@ class _LocatedEvent(_Body):
 
 
 class SeismicBulletinBody(_Body):
-    """``seismic_bulletin``: one window's detections, picks and located event, if any."""
+    """``seismic_bulletin``: one window's detections and picks, its largest located event
+    (``event``, if any) and the further events located after it (``further_events``)."""
 
     window: Name
     start_utc: IsoTime
@@ -302,6 +303,7 @@ class SeismicBulletinBody(_Body):
     picks: Count
     event: _LocatedEvent | None
     no_event_reason: Text | None
+    further_events: list[_LocatedEvent] = Field(default_factory=list)
 
 
 class _PresentedItem(_Body):

@@ -32,12 +32,12 @@ from markupsafe import Markup
 from treatyverify.barrier.barrier import RELEASE_KIND, STATUS_INCONCLUSIVE, STATUS_OK
 from treatyverify.compliance.findings import FINDING_KIND, REPORT_KIND
 from treatyverify.compliance.limits import evaluate_limits
+from treatyverify.compliance.notices import check_deadlines
 from treatyverify.errors import TreatyVerifyError, VerificationError
 from treatyverify.exchange.declarations import DECLARATION_KIND, declarations_in_effect
 from treatyverify.exchange.inspections import INSPECTION_KIND
 from treatyverify.notifications.deadlines import (
     NoticeTiming,
-    check_deadlines,
     deadline_of,
     due,
     parse_utc,
@@ -46,6 +46,7 @@ from treatyverify.notifications.notices import NOTICE_KIND
 from treatyverify.records import draws
 from treatyverify.records.consensus import consensus_state
 from treatyverify.records.ledger import Ledger, Record, parse_time
+from treatyverify.records.pinned import pins
 from treatyverify.records.verify import verify_ledger
 from treatyverify.service.config import MAX_SERVICE_SKEW_S
 from treatyverify.service.worldmap import COASTLINE_SOURCE, MapMarker, world_map_svg
@@ -380,7 +381,7 @@ def _event_seqs(records: Iterable[Record]) -> dict[str, int]:
 def notifications_view(spec: TreatySpec, ledger: Ledger, now: datetime) -> NotificationsView:
     """Notices given (on time or late) and notices and acknowledgements owed, as of ``now``.
 
-    The states come from :func:`~treatyverify.notifications.deadlines.check_deadlines`
+    The states come from :func:`~treatyverify.compliance.notices.check_deadlines`
     (missing and unacknowledged notices past their deadlines) and
     :func:`~treatyverify.notifications.deadlines.due` (what is still owed within its
     deadline).
@@ -820,7 +821,8 @@ def findings_view(spec: TreatySpec, ledger: Ledger, now: datetime) -> FindingsVi
 
 @dataclass(frozen=True)
 class BulletinRow:
-    """A monitoring window's bulletin and its located event, if any.
+    """A monitoring window's bulletin and one located event, if any (a window with several
+    events has one row for each).
 
     Attributes
     ----------
@@ -856,6 +858,7 @@ class BulletinRow:
     screening: tuple[tuple[str, str, str], ...]
     inside_territory: bool | None
     reason: str
+    event_index: int = 0
 
     @property
     def label(self) -> str:
@@ -894,9 +897,16 @@ def _magnitude(magnitudes: Any, kind: str) -> str:
     return _text(entry.get("status")) or "none"
 
 
-def _bulletin_row(record: Record) -> BulletinRow:
+def _bulletin_rows(record: Record) -> list[BulletinRow]:
+    """One row for the bulletin's largest event (or its absence), one for each further."""
+    further = record.body.get("further_events")
+    events = further if isinstance(further, list) else []
+    first = _bulletin_row(record, record.body.get("event"), 0)
+    return [first] + [_bulletin_row(record, e, k) for k, e in enumerate(events, start=1)]
+
+
+def _bulletin_row(record: Record, event: Any, index: int) -> BulletinRow:
     body = record.body
-    event = body.get("event")
     base: dict[str, Any] = {
         "seq": record.seq,
         "window": _text(body.get("window")),
@@ -937,6 +947,7 @@ def _bulletin_row(record: Record) -> BulletinRow:
         ),
         inside_territory=inside if isinstance(inside, bool) else None,
         reason="",
+        event_index=index,
     )
 
 
@@ -948,7 +959,7 @@ def monitoring_view(spec: TreatySpec, ledger: Ledger, now: datetime) -> Monitori
     problem = None
     for record in ledger.records(kinds=[BULLETIN_KIND]):
         try:
-            rows.append(_bulletin_row(record))
+            rows.extend(_bulletin_rows(record))
         except (KeyError, TypeError, ValueError):
             problem = f"bulletin record {record.seq} has no readable epicentre"
     markers = [
@@ -957,7 +968,7 @@ def monitoring_view(spec: TreatySpec, ledger: Ledger, now: datetime) -> Monitori
             row.longitude_deg,
             row.label,
             alarm=bool(row.inside_territory),
-            ident=f"event-{row.seq}",
+            ident=f"event-{row.seq}" + (f"-{row.event_index}" if row.event_index else ""),
         )
         for row in rows
         if row.latitude_deg is not None and row.longitude_deg is not None
@@ -1015,7 +1026,7 @@ def ledger_view(spec: TreatySpec, ledger: Ledger, now: datetime) -> LedgerView:
     base: dict[str, Any] = {
         "treaty": ledger.treaty,
         "spec_digest": ledger.spec_digest,
-        "spec_matches": spec.digest() == ledger.spec_digest,
+        "spec_matches": pins(ledger, spec),
         "keys": tuple((party, key.key_id) for party, key in sorted(ledger.keys.items())),
         "consensus_parties": ledger.consensus_parties,
         "checked_at": show_time(now),

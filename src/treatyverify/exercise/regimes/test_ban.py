@@ -59,7 +59,7 @@ from treatyverify.monitoring.seismic.magnitude import (
     network_magnitude,
     station_magnitude,
 )
-from treatyverify.monitoring.seismic.pipeline import pick_and_locate
+from treatyverify.monitoring.seismic.pipeline import locate_events
 from treatyverify.monitoring.seismic.screening import (
     ScreeningDecision,
     screen_location_depth,
@@ -762,17 +762,13 @@ def _add_event(
 
 
 @dataclass(frozen=True)
-class WindowResult:
-    """What the monitoring found in one window.
+class EventResult:
+    """One located event of a window.
 
     Attributes
     ----------
-    detections, picks
-        Numbers of detections and first-P picks.
     location
-        The located event, or ``None``.
-    reason
-        Why no event was located (empty when one was).
+        The location.
     used
         The picks the location used.
     magnitudes
@@ -783,23 +779,49 @@ class WindowResult:
         Whether the epicentre is inside the host's territory.
     """
 
-    detections: int
-    picks: int
-    location: Location | None
-    reason: str
-    used: tuple[Pick, ...] = ()
-    magnitudes: tuple[NetworkMagnitude, ...] = ()
-    screening: tuple[ScreeningDecision, ...] = ()
-    inside: bool = False
+    location: Location
+    used: tuple[Pick, ...]
+    magnitudes: tuple[NetworkMagnitude, ...]
+    screening: tuple[ScreeningDecision, ...]
+    inside: bool
 
     @property
     def requires_consultation(self) -> bool:
-        """A located event inside the territory that no criterion screened out."""
-        return (
-            self.location is not None
-            and self.inside
-            and not any(d.screened_out for d in self.screening)
-        )
+        """Inside the territory, and no criterion screened it out."""
+        return self.inside and not any(d.screened_out for d in self.screening)
+
+
+@dataclass(frozen=True)
+class WindowResult:
+    """What the monitoring found in one window.
+
+    Attributes
+    ----------
+    detections, picks
+        Numbers of detections and of stations with a vertical detection.
+    events
+        The located events, the largest first (see :func:`.pipeline.locate_events`).
+    reason
+        Why no event was located (empty when one was).
+    """
+
+    detections: int
+    picks: int
+    events: tuple[EventResult, ...]
+    reason: str
+
+    @property
+    def requires_consultation(self) -> bool:
+        """Some located event requires consultation and clarification."""
+        return any(e.requires_consultation for e in self.events)
+
+    @property
+    def decisive(self) -> EventResult | None:
+        """The event the window's finding is about: the first that requires
+        consultation, else the largest; ``None`` without an event."""
+        flagged = [e for e in self.events if e.requires_consultation]
+        chosen = flagged or list(self.events)
+        return chosen[0] if chosen else None
 
 
 def _analyse(
@@ -808,25 +830,27 @@ def _analyse(
     prepared: Prepared,
     spec: TreatySpec,
 ) -> WindowResult:
-    """Detections -> picks -> location -> magnitudes -> screening, for one window."""
+    """Detections -> every event's picks -> location -> magnitudes -> screening."""
     detections = detect(stream, config=prepared.detector)
     depth = scenario.monitoring.location_depth_km
+    stations = {d.station_key for d in detections if d.trace_id.endswith("Z")}
     try:
-        picks, location = pick_and_locate(
+        located = locate_events(
             detections, prepared.coordinates, depth_km=depth, table=prepared.table
         )
     except InputError as exc:
-        stations = {d.station_key for d in detections if d.trace_id.endswith("Z")}
-        return WindowResult(len(detections), len(stations), None, exc.message)
-    used = tuple(p for p in picks if p.station in location.residuals_s)
-    magnitudes = _magnitudes(stream, location, used, prepared)
-    screening = tuple(_screen(c, location, magnitudes, spec) for c in scenario.monitoring.screening)
-    inside = _polygon(scenario.territory).contains(
-        Point(location.longitude_deg, location.latitude_deg)
-    )
-    return WindowResult(
-        len(detections), len(picks), location, "", used, magnitudes, screening, inside
-    )
+        return WindowResult(len(detections), len(stations), (), exc.message)
+    polygon = _polygon(scenario.territory)
+    events = []
+    for picks, location in located:
+        used = tuple(p for p in picks if p.station in location.residuals_s)
+        magnitudes = _magnitudes(stream, location, used, prepared)
+        screening = tuple(
+            _screen(c, location, magnitudes, spec) for c in scenario.monitoring.screening
+        )
+        inside = polygon.contains(Point(location.longitude_deg, location.latitude_deg))
+        events.append(EventResult(location, used, magnitudes, screening, inside))
+    return WindowResult(len(detections), len(stations), tuple(events), "")
 
 
 def _magnitudes(
@@ -873,12 +897,10 @@ def _rounded(value: float | None, digits: int) -> float | None:
     return None if value is None or not math.isfinite(value) else round(value, digits)
 
 
-def _event_body(result: WindowResult, prepared: Prepared) -> dict[str, Any] | None:
-    """The located event of a bulletin: origin, ellipse (km, km, degrees), magnitudes,
-    screening and the IMS1.0-style text; ``None`` without an event."""
+def _event_body(result: EventResult, prepared: Prepared) -> dict[str, Any]:
+    """A located event of a bulletin: origin, ellipse (km, km, degrees), magnitudes,
+    screening and the IMS1.0-style text."""
     location = result.location
-    if location is None:
-        return None
     ellipse = location.ellipse
     return {
         "origin_utc": location.origin_time.isoformat() + "Z",
@@ -932,8 +954,9 @@ def _bulletin(
         "stations": len(prepared.coordinates),
         "detections": result.detections,
         "picks": result.picks,
-        "event": _event_body(result, prepared),
+        "event": _event_body(result.events[0], prepared) if result.events else None,
         "no_event_reason": result.reason or None,
+        "further_events": [_event_body(e, prepared) for e in result.events[1:]],
     }
     return context.ledger.append(
         BULLETIN_KIND, body, context.keys[signer], ref=f"bulletin:{window_id}", time=context.now
@@ -949,26 +972,32 @@ def _finding(
     osi: bool,
 ) -> Finding:
     """The window's finding: non-compliance for an event requiring consultation."""
-    location = result.location
+    event = result.decisive
     host = scenario.host
-    if location is None or not result.requires_consultation:
+    if event is None or not event.requires_consultation:
         where = (
             "no event was located"
-            if location is None
+            if event is None
             else (
                 "the located event is outside the host's territory"
-                if not result.inside
-                else "the located event was screened out as natural"
+                if len(result.events) == 1 and not event.inside
+                else (
+                    "the located event was screened out as natural"
+                    if len(result.events) == 1
+                    else f"none of the {len(result.events)} located events is inside the "
+                    "host's territory and not screened out"
+                )
             )
         )
         return Finding(
             RULE, host, f"{window_id}: {where}", True, {"item": window_id}, RULE_SOURCE, (record,)
         )
+    location = event.location
     inspection = spec.inspection(scenario.monitoring.inspection)
     ellipse = location.ellipse
     area = math.pi * ellipse.semi_major_km * ellipse.semi_minor_km
     max_area = float(inspection.require("max_area_km2"))
-    outcomes = {d.criterion: d.outcome for d in result.screening}
+    outcomes = {d.criterion: d.outcome for d in event.screening}
     statement = (
         f"{window_id}: event at {location.latitude_deg:.3f} N {location.longitude_deg:.3f} E, "
         f"{location.origin_time.isoformat()}Z, inside the territory of {host} and not screened "
@@ -980,7 +1009,7 @@ def _finding(
         "item": window_id,
         "latitude_deg": round(location.latitude_deg, 4),
         "longitude_deg": round(location.longitude_deg, 4),
-        "stations": len(result.used),
+        "stations": len(event.used),
         "screening": outcomes,
         "ellipse_area_km2": round(area, 1),
         "ellipse_within_inspection_area": area <= max_area,
