@@ -22,8 +22,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from treatyverify.canonical import canonical_bytes
 from treatyverify.errors import TreatyVerifyError
-from treatyverify.records.canonical import canonical_bytes
 from treatyverify.records.heads import (
     TREE_HEAD_DOMAIN,
     check_heads_consistent,

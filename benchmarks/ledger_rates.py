@@ -55,7 +55,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 import bench_common
-from treatyverify.records.canonical import canonical_bytes
+from treatyverify.canonical import canonical_bytes
 from treatyverify.records.keys import PartyKey, generate_party_key
 from treatyverify.records.ledger import FORMAT_VERSION, RECORD_DOMAIN, Entry, Ledger
 from treatyverify.records.verify import verify_ledger

@@ -28,11 +28,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_common import machine
-from treatyverify.notifications.rollforward import (
-    Baseline,
-    check_declaration,
-    rollforward,
-)
+from treatyverify.compliance.rollforward import check_declaration
+from treatyverify.notifications.rollforward import Baseline, rollforward
 
 TARGET_S = 2.0
 """Roll-forward of 100,000 notices over 5,000 items (issue 9)."""

@@ -18,9 +18,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from treatyverify.compliance.findings import submit_finding, submit_report
+from treatyverify.compliance.inspections import compare_with_declaration
 from treatyverify.compliance.limits import evaluate_limits
 from treatyverify.errors import InputError
 from treatyverify.exchange.declarations import (
@@ -28,18 +27,16 @@ from treatyverify.exchange.declarations import (
     declarations_in_effect,
     submit_declaration,
 )
-from treatyverify.exchange.inspections import (
-    InspectionReport,
-    compare_with_declaration,
-    submit_inspection,
-)
+from treatyverify.exchange.inspections import InspectionReport, submit_inspection
 from treatyverify.files import check_output_folder, publish_folder, staging_folder
 from treatyverify.notifications.notices import Notice, submit_notice
 from treatyverify.records import consensus, draws
 from treatyverify.records.heads import sign_tree_head
 from treatyverify.records.keys import PartyKey, generate_party_key, load_public_keys, write_key_pair
 from treatyverify.records.ledger import Ledger, Record, parse_time
+from treatyverify.records.pinned import create_ledger, treaty_source
 from treatyverify.records.verify import VerificationReport, verify_ledger
+from treatyverify.scenarios import parse_exchange_scenario
 from treatyverify.treaty import TreatySpec, load_treaty
 
 __all__ = ["LAYOUT", "MARKER", "DemoResult", "check_demo_folder", "load_scenario", "run_demo"]
@@ -71,10 +68,7 @@ class DemoResult:
 def load_scenario(name: str = SCENARIO) -> dict[str, Any]:
     """Read a shipped demo scenario."""
     text = (resources.files("treatyverify") / "scenarios" / name).read_text(encoding="utf-8")
-    document = yaml.safe_load(text)
-    if not isinstance(document, dict):
-        raise InputError("a scenario is a mapping", where=name)
-    return document
+    return parse_exchange_scenario(text, name)
 
 
 def check_demo_folder(
@@ -232,12 +226,13 @@ def _exchange(
     pinned = load_public_keys(work / "keys")
 
     ledger_path = out / "ledger.sqlite"
-    ledger = Ledger.create(
+    # Record 0 pins the specification's exact text with its digest.
+    _source, spec_text = treaty_source(scenario["treaty"])
+    ledger = create_ledger(
         work / ledger_path.name,
-        treaty=spec.id,
-        spec_digest=spec.digest(),
+        spec,
+        spec_text,
         keys=pinned,
-        consensus_parties=spec.consensus_parties(),
         opener=keys[scenario["opener"]],
         time=clock.now,
     )

@@ -7,6 +7,9 @@ sensitive measurement data: they name the place and the rule, not the hidden val
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 __all__ = [
     "ConsensusError",
     "DrawError",
@@ -21,6 +24,7 @@ __all__ = [
     "TreatyVerifyError",
     "UnknownNameError",
     "VerificationError",
+    "naming",
 ]
 
 
@@ -134,3 +138,14 @@ class InconclusiveError(TreatyVerifyError):
     def __init__(self, code: str, message: str) -> None:
         self.code = code
         super().__init__(message)
+
+
+@contextmanager
+def naming(where: str) -> Iterator[None]:
+    """Re-raise a lookup in a treaty that fails (:class:`SpecError`,
+    :class:`UnknownNameError`) as an :class:`InputError` placed at ``where``, the
+    record and field that named the missing thing."""
+    try:
+        yield
+    except (SpecError, UnknownNameError) as exc:
+        raise InputError(str(exc), where=where) from None

@@ -42,7 +42,7 @@ def test_validate_reports_a_bad_line_in_one_line_with_status_2(tmp_path: Path) -
     lines = err.strip().splitlines()
     assert len(lines) == 1
     number = next(n for n, line in enumerate(SMALL.splitlines(), 1) if line.startswith("  quota"))
-    assert f"small.yaml, line {number} (inspector.quota)" in lines[0]
+    assert f"small.yaml:{number}:3: inspector.quota: " in lines[0]
     assert "Traceback" not in err + out
 
 

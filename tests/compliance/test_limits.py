@@ -42,8 +42,8 @@ def test_limits_sum_over_classes_and_sites() -> None:
         ("deployed-slbm", "c", 250),
         ("deployed-heavy-bomber", "d", 51),  # 701 > 700
         ("warheads-deployed-icbm", "a", 1000),
-        ("warheads-deployed-slbm", "c", 500),
-        ("warheads-heavy-bomber", "d", 50),  # exactly 1,550: complies
+        ("warheads-deployed-slbm", "c", 499),
+        ("warheads-heavy-bomber", "d", 51),  # one per bomber, Article III.2(c): 1,550
     )
     findings = {f.rule: f for f in evaluate_limits(spec, {"ru": (FAKE_RECORD, declaration)})}
     vehicles = findings["limit:delivery-vehicles"]

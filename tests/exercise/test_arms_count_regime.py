@@ -30,6 +30,12 @@ def _line(text: str, needle: str) -> int:
     return next(n for n, line in enumerate(text.splitlines(), 1) if line.startswith(needle))
 
 
+def _place(where: str | None) -> tuple[int, str]:
+    """The line and the field path of a ``where`` such as ``file.yaml:12:5: a.b[0]``."""
+    _file, line, _column, path = str(where).split(":", 3)
+    return int(line), path.strip()
+
+
 def _error(text: str) -> InputError:
     with pytest.raises(InputError) as caught:
         parse_scenario(text, name="small.yaml")
@@ -121,7 +127,7 @@ BAD = [
         "class: deployed-icbm\n",
         "class: icbm\n",
         "    missile_class",
-        "bases.0.missile_class",
+        "bases[0].missile_class",
         "icbm",
     ),
     ("  team_days: 20", "  team_days: 19", "  team_days", "inspector.team_days", "20 team-days"),
@@ -142,7 +148,8 @@ def test_bad_scenarios_name_the_line_and_field(
 ) -> None:
     text = _edited(old, new)
     error = _error(text)
-    assert error.where == f"small.yaml, line {_line(text, starts)} ({field})"
+    assert str(error.where).startswith("small.yaml:")
+    assert _place(error.where) == (_line(text, starts), field)
     assert says in error.message
 
 
@@ -153,4 +160,4 @@ def test_an_elimination_at_an_unknown_base_names_its_line() -> None:
         "    notified_after_days: 2.0\nfacilities:\n",
     )
     error = _error(text)
-    assert re.fullmatch(r"small\.yaml, line \d+ \(eliminations\.0\.base\)", error.where or "")
+    assert re.fullmatch(r"small\.yaml:\d+:\d+: eliminations\[0\]\.base", error.where or "")

@@ -8,7 +8,6 @@ import pytest
 
 from treatyverify.errors import InputError
 from treatyverify.exercise import Estimate, parse_scenario, run_exercise
-from treatyverify.exercise.lines import field_lines, line_of
 
 SMALL = (Path(__file__).resolve().parent / "small-arms-count.yaml").read_text(encoding="utf-8")
 
@@ -21,6 +20,13 @@ def _error(text: str) -> InputError:
 
 def _line(text: str, needle: str) -> int:
     return next(n for n, line in enumerate(text.splitlines(), 1) if line.startswith(needle))
+
+
+def _at(text: str, needle: str, field: str) -> str:
+    """The ``where`` of an error at ``field``, written on the line that starts so."""
+    line = _line(text, needle)
+    column = len(needle) - len(needle.lstrip()) + 1
+    return f"s.yaml:{line}:{column}: {field}"
 
 
 # Estimates ----------------------------------------------------------------------------
@@ -52,18 +58,6 @@ def test_estimates_refuse_impossible_counts() -> None:
         Estimate.of(0, 0)
 
 
-# Lines --------------------------------------------------------------------------------
-
-
-def test_field_lines_follow_keys_and_list_items() -> None:
-    text = "a: 1\nb:\n  - x: 2\n  - x: 3\n    y: [4, 5]\n"
-    lines = field_lines(text)
-    assert lines[("a",)] == 1
-    assert lines[("b", 1, "y")] == 5
-    assert line_of(lines, ("b", 1, "y", 0)) == 5
-    assert line_of(lines, ("b", 0, "z")) == 3  # the nearest existing parent
-
-
 # Loading ------------------------------------------------------------------------------
 
 
@@ -73,7 +67,7 @@ def test_field_lines_follow_keys_and_list_items() -> None:
         ("regime: arms-count", "regime: arms-race", "regime", "regime", "unknown regime"),
         ("treaty: new-start", "treaty: old-start", "treaty", "treaty", "old-start"),
         ("host: ru", "host: fr", "host", "host", "not a party"),
-        ("inspectors: [us]", "inspectors: [ru]", "inspectors", "inspectors.0", "itself"),
+        ("inspectors: [us]", "inspectors: [ru]", "inspectors", "inspectors[0]", "itself"),
         (
             "  end: 2020-02-04T00:00:00Z",
             "  end: 2018-02-04T00:00:00Z",
@@ -92,7 +86,7 @@ def test_field_lines_follow_keys_and_list_items() -> None:
             "  team_size: 10\n",
             "  team_size: 10\n  methods: [pu-mass]\n",
             "  methods",
-            "inspector.methods.0",
+            "inspector.methods[0]",
             "no method 'pu-mass'",
         ),
         ("  runs: 120", "  runs: 0", "  runs", "monte_carlo.runs", "greater than or equal to 1"),
@@ -111,13 +105,17 @@ def test_scenario_errors_name_file_line_and_field(
     assert old in SMALL
     text = SMALL.replace(old, new)
     error = _error(text)
-    assert error.where == f"s.yaml, line {_line(text, starts)} ({field})"
+    where = error.where or ""
+    assert where.startswith(f"s.yaml:{_line(text, starts)}:"), where
+    assert where.endswith(f": {field}"), where
     assert says in error.message
 
 
 def test_malformed_yaml_names_the_line() -> None:
     error = _error(SMALL.replace("host: ru", "host: [ru"))
-    assert error.where is not None and error.where.startswith("s.yaml, line ")
+    assert error.where is not None and error.where.startswith("s.yaml:")
+    line, column = (int(n) for n in error.where.split(":")[1:])
+    assert line in {_line(SMALL, "host: ru"), _line(SMALL, "host: ru") + 1} and column >= 1
     assert "malformed YAML" in error.message
 
 
@@ -128,14 +126,16 @@ def test_a_scenario_is_a_mapping() -> None:
 def test_every_sweep_value_is_validated_and_named() -> None:
     text = SMALL + "sweep:\n  parameter: inspector.quota\n  values: [1, 2, 12]\n"
     error = _error(text)
-    assert error.where == f"s.yaml, line {_line(text, '  values')} (sweep.values.2)"
+    line = _line(text, "  values")
+    column = text.splitlines()[line - 1].index("12") + 1  # the item itself
+    assert error.where == f"s.yaml:{line}:{column}: sweep.values[2]"
     assert error.message.startswith("with inspector.quota = 12: ")
 
 
 def test_a_sweep_of_a_missing_field_is_refused() -> None:
     text = SMALL + "sweep:\n  parameter: inspectors.crew.size\n  values: [1]\n"
     error = _error(text)
-    assert error.where == f"s.yaml, line {_line(text, '  parameter')} (sweep.parameter)"
+    assert error.where == _at(text, "  parameter", "sweep.parameter")
 
 
 def test_shipped_scenarios_and_files_load_by_name_or_path(tmp_path: Path) -> None:

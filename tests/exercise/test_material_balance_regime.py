@@ -53,6 +53,13 @@ def _line_of(text: str, needle: str) -> int:
     return next(n for n, line in enumerate(text.splitlines(), 1) if needle in line)
 
 
+def _where(error: InputError) -> tuple[int, str]:
+    """The line and the field path of an error's ``bad.yaml:LINE:COLUMN: PATH``."""
+    file, line, _column, path = str(error.where).split(":", 3)
+    assert file == "bad.yaml"
+    return int(line), path.strip()
+
+
 def _annual_sigma_muf_kg(diverted_kg: float) -> float:
     """sigma-MUF of one annual balance of the reprocessing plant, by hand (kg).
 
@@ -262,7 +269,7 @@ def test_bad_scenario_names_file_line_and_field(
 ) -> None:
     text = _edit(_text(), change)
     error = _error(text)
-    assert error.where == f"bad.yaml, line {_line_of(text, needle)} ({field})"
+    assert _where(error) == (_line_of(text, needle), field)
     assert words in error.message
 
 
@@ -270,8 +277,8 @@ def test_negative_amount_is_refused_at_the_strategy() -> None:
     text = _edit(_text(), ("amount_sq: 1 ", "amount_sq: -1 "))
     error = _error(text)
     assert error.where is not None
-    assert error.where.startswith("bad.yaml, line ")
-    assert error.where.endswith("amount_sq)")
+    assert error.where.startswith("bad.yaml:")
+    assert error.where.endswith(": strategy.amount_sq")
     assert "greater than 0" in error.message
 
 
@@ -282,9 +289,7 @@ def test_method_for_another_material_is_refused() -> None:
         ("  methods: [pu-mass-balance]\n", ""),
     )
     error = _error(text)
-    assert (
-        error.where == f"bad.yaml, line {_line_of(text, 'heu-mass-balance')} (accountancy.method)"
-    )
+    assert _where(error) == (_line_of(text, "heu-mass-balance"), "accountancy.method")
     assert "balances heu" in error.message
 
 
@@ -296,5 +301,5 @@ def test_diversion_under_a_treaty_without_material_cannot_be_expressed() -> None
         ("  methods: [pu-mass-balance]\n", ""),
     )
     error = _error(text)
-    assert error.where == f"bad.yaml, line {_line_of(text, 'kind: diversion')} (strategy.kind)"
+    assert _where(error) == (_line_of(text, "kind: diversion"), "strategy.kind")
     assert "cannot express a diversion" in error.message

@@ -83,6 +83,12 @@ def line_of(text: str, needle: str) -> int:
     raise AssertionError(needle)
 
 
+def _place(where: str | None) -> tuple[int, str]:
+    """The line and the field path of a ``where`` such as ``file.yaml:12:5: a.b[0]``."""
+    _file, line, _column, path = str(where).split(":", 3)
+    return int(line), path.strip()
+
+
 # The shipped scenario ---------------------------------------------------------------
 
 
@@ -210,7 +216,7 @@ def test_unknown_station_is_named_with_its_line(real: None) -> None:
     text_old = "    - {id: KS.SEO2, latitude: 37.4939, longitude: 126.9171}"
     with pytest.raises(InputError) as caught:
         scenario(**{text_old: "    - {id: KS.NOPE, latitude: 37.4939, longitude: 126.9171}"})
-    assert caught.value.where == f"{NAME}, line {line_of(TEXT, 'KS.SEO2')} (monitoring.stations.16)"
+    assert _place(caught.value.where) == (line_of(TEXT, "KS.SEO2"), "monitoring.stations[16]")
     assert "unknown station KS.NOPE" in caught.value.message
 
 
@@ -220,7 +226,8 @@ def test_unknown_station_is_named_with_its_line(real: None) -> None:
 def expect(where_field: str, needle: str, message: str, **replace: str) -> None:
     with pytest.raises(InputError) as caught:
         scenario(**replace)
-    assert caught.value.where == f"{NAME}, line {line_of(TEXT, needle)} ({where_field})"
+    assert str(caught.value.where).startswith(f"{NAME}:")
+    assert _place(caught.value.where) == (line_of(TEXT, needle), where_field)
     assert message in caught.value.message
 
 
@@ -248,7 +255,7 @@ def test_magnitude_outside_simulated_range(synthetic: None) -> None:
 
 def test_magnitude_range_above_recorded_event(synthetic: None) -> None:
     expect(
-        "waveforms.magnitude_range.1",
+        "waveforms.magnitude_range[1]",
         "magnitude_range:",
         "only be scaled down",
         **{"magnitude_range: [2.0, 6.3]": "magnitude_range: [2.0, 7.0]"},
@@ -274,14 +281,12 @@ def test_duplicate_station(synthetic: None) -> None:
     mdj = "    - {id: IC.MDJ, latitude: 44.6170, longitude: 129.5908}\n"
     with pytest.raises(InputError) as caught:
         scenario(**{mdj: mdj + mdj})
-    assert (
-        caught.value.where == f"{NAME}, line {line_of(TEXT, 'IC.MDJ') + 1} (monitoring.stations.2)"
-    )
+    assert _place(caught.value.where) == (line_of(TEXT, "IC.MDJ") + 1, "monitoring.stations[2]")
 
 
 def test_screening_criterion_not_seismic(synthetic: None) -> None:
     expect(
-        "monitoring.screening.0",
+        "monitoring.screening[0]",
         "screening: [ms-mb, depth]",
         "not a seismic screening criterion",
         **{"screening: [ms-mb, depth]": "screening: [xenon-isotopic-ratios, depth]"},
@@ -315,8 +320,5 @@ def test_treaty_without_monitoring_cannot_express_a_test(synthetic: None, tmp_pa
     text = TEXT.replace("treaty: ctbt\n", "treaty: no-monitoring.yaml\n")
     with pytest.raises(InputError) as caught:
         parse_scenario(text, name=NAME, base=tmp_path)
-    assert (
-        caught.value.where
-        == f"{NAME}, line {line_of(TEXT, 'kind: undeclared-test')} (strategy.kind)"
-    )
+    assert _place(caught.value.where) == (line_of(TEXT, "kind: undeclared-test"), "strategy.kind")
     assert "no monitoring section" in caught.value.message

@@ -10,6 +10,7 @@ import pytest
 from numpy.typing import NDArray
 from scipy import stats
 
+from treatyverify.canonical import canonical_bytes
 from treatyverify.errors import InputError
 from treatyverify.monitoring.infrasound.array import (
     adaptive_f_scale,
@@ -19,7 +20,6 @@ from treatyverify.monitoring.infrasound.array import (
     f_threshold,
     read_array,
 )
-from treatyverify.records.canonical import canonical_bytes
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "infrasound"
 

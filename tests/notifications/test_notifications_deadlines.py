@@ -9,17 +9,17 @@ from typing import Any
 
 import pytest
 
+from treatyverify.canonical import canonical_bytes
+from treatyverify.compliance.notices import check_deadlines
 from treatyverify.errors import InputError, RecordRejectedError
 from treatyverify.notifications.deadlines import (
     ACK_KIND,
     EVENT_KIND,
-    check_deadlines,
     deadline_of,
     due,
     parse_utc,
 )
 from treatyverify.notifications.notices import NOTICE_KIND
-from treatyverify.records.canonical import canonical_bytes
 from treatyverify.records.keys import PartyKey, generate_party_key
 from treatyverify.records.ledger import RECORD_DOMAIN, Ledger, Record, format_time
 from treatyverify.treaty import Deadline, TreatySpec, load_treaty

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
+from treatyverify.compliance.rollforward import check_declaration
 from treatyverify.errors import InputError, UnknownNameError
 from treatyverify.notifications.rollforward import (
     Baseline,
     CountDeclaration,
-    check_declaration,
     parse_declaration,
     rollforward,
 )

@@ -29,11 +29,11 @@ from typing import Any
 
 import pytest
 
+from treatyverify.compliance.notices import check_deadlines
 from treatyverify.errors import InputError
 from treatyverify.notifications.deadlines import (
     ACK_KIND,
     EVENT_KIND,
-    check_deadlines,
     deadline_of,
     due,
 )

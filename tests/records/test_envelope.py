@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from treatyverify.canonical import canonical_bytes, canonical_string
 from treatyverify.errors import InputError
-from treatyverify.records.canonical import canonical_bytes, canonical_string
 from treatyverify.records.ledger import Entry, Ledger, _EnvelopeFields, body_bytes
 
 TEXT = st.text(

@@ -45,6 +45,7 @@ from ledger_helpers import (
     verify_path,
 )
 
+from treatyverify.canonical import CanonicalError
 from treatyverify.errors import (
     InputError,
     LedgerError,
@@ -54,7 +55,6 @@ from treatyverify.errors import (
     UnknownNameError,
     VerificationError,
 )
-from treatyverify.records.canonical import CanonicalError
 from treatyverify.records.keys import PartyKey
 from treatyverify.records.ledger import Entry, Ledger, Record
 from treatyverify.records.verify import verify_ledger

@@ -404,7 +404,7 @@ def test_broken_scenario_names_file_line_and_field() -> None:
     text = SCENARIO_TEXT.replace("regime: dismantlement", "regime: dismantlment")
     with pytest.raises(InputError) as caught:
         parse_scenario(text, name="report-test.yaml")
-    assert caught.value.where == "report-test.yaml, line 3 (regime)"
+    assert caught.value.where == "report-test.yaml:3:1: regime"
     assert "dismantlment" in caught.value.message
 
 
@@ -413,4 +413,4 @@ def test_malformed_scenario_names_its_line() -> None:
     with pytest.raises(InputError) as caught:
         parse_scenario(text, name="report-test.yaml")
     assert caught.value.where is not None
-    assert caught.value.where == "report-test.yaml, line 12"  # the next key after "[4"
+    assert caught.value.where.startswith("report-test.yaml:12:")  # the next key after "[4"

@@ -173,8 +173,9 @@ def build_dashboard_ledger(folder: Path) -> Built:
         time=tick.now,
     )
     with ledger:
-        us_declaration = _declaration("us", (400, 1100, 100))  # 1,600 warheads
-        ru_declaration = _declaration("ru", (700, 724, 50))  # 1,474 warheads
+        # One warhead counted per deployed heavy bomber (60), New START Article III.2(c).
+        us_declaration = _declaration("us", (440, 1100, 60))  # 1,600 warheads
+        ru_declaration = _declaration("ru", (700, 714, 60))  # 1,474 warheads
         seqs["us-declaration"] = submit_declaration(
             ledger, spec, keys["us"], us_declaration, time=tick(minutes=10)
         ).seq

@@ -30,8 +30,8 @@ from fastapi import FastAPI, routing
 from fastapi.testclient import TestClient
 from service_helpers import OBSERVER, Service, make_service, running_server
 
+from treatyverify.canonical import canonical_bytes
 from treatyverify.compliance.findings import Finding, submit_finding
-from treatyverify.records.canonical import canonical_bytes
 from treatyverify.records.checkpoint import Checkpoint, cosign_checkpoint, ledger_origin
 from treatyverify.records.consensus import COSIGN_KIND, DISSENT_KIND
 from treatyverify.records.keys import PartyKey

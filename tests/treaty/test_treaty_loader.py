@@ -74,7 +74,7 @@ def test_first_validation_error_only_one_line() -> None:
     with pytest.raises(SpecError) as info:
         parse_treaty_yaml(dump(data), "new-start.yaml")
     assert "\n" not in str(info.value)
-    assert str(info.value).startswith("new-start.yaml: ")
+    assert str(info.value).startswith("new-start.yaml:")
 
 
 def test_missing_file_is_an_input_error(tmp_path: Path) -> None:

@@ -77,7 +77,9 @@ def scenario_command(
 @app.command("evaluate")
 def evaluate_command(
     facility_file: Path = typer.Argument(..., help="Facility file (.yaml, .yml or .json)."),
-    treaty_id: str = typer.Option("fmct", "--treaty", help="Treaty specification."),
+    treaty_id: str = typer.Option(
+        "fmct", "--treaty", help="Treaty specification: id or YAML file."
+    ),
     method_id: str = typer.Option(
         "pu-mass-balance", "--method", help="The treaty's mass-balance method."
     ),

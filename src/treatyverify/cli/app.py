@@ -20,7 +20,9 @@ from treatyverify.cli import (
     notify,
     party,
     record,
+    record_entries,  # noqa: F401  (registers record inspect, event, acknowledge)
     sampling,
+    schema,
     serve,
     template,
     treaty,
@@ -52,6 +54,7 @@ app.add_typer(exercise.app, name="exercise")
 app.add_typer(serve.remote, name="remote")
 app.command("demo")(demo.run_demo_command)
 app.command("serve")(serve.serve_command)
+app.command("schema")(schema.schema_command)
 
 
 def _version(value: bool) -> None:

@@ -16,6 +16,7 @@ from treatyverify.cli.common import (
     LedgerOption,
     console,
     emit_json,
+    ledger_spec,
     open_ledger,
     output_path,
     print_table,
@@ -60,7 +61,10 @@ def show_command(
     ),
     instrument: str | None = InstrumentOption,
     treaty: str | None = typer.Option(
-        None, "--treaty", "-t", help="Treaty whose instruments --instrument names."
+        None,
+        "--treaty",
+        "-t",
+        help="Treaty id or YAML file whose instruments --instrument names.",
     ),
     as_json: bool = JsonOption,
 ) -> None:
@@ -199,6 +203,7 @@ def attributes_command(
     # One append, after everything else has succeeded: a failure writes nothing.
     if record is not None and signer is not None:
         with open_ledger(ledger) as book:
+            ledger_spec(book, treaty)  # the releases are of the ledger's own specification
             written = record_releases(
                 book, signer, item=record, item_class=item_class, releases=releases
             )

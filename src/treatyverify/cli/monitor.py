@@ -406,7 +406,9 @@ def infrasound_command(
 @app.command("xenon")
 def xenon_command(
     file: Path = typer.Argument(..., help="Radioxenon sample results (JSON or CSV)."),
-    treaty: str = typer.Option("ctbt", "--treaty", "-t", help="Treaty with the screening line."),
+    treaty: str = typer.Option(
+        "ctbt", "--treaty", "-t", help="Treaty (id or YAML file) with the screening line."
+    ),
     confidence: float = typer.Option(0.95, "--confidence", help="Joint confidence level."),
     as_json: bool = JsonOption,
 ) -> None:
@@ -496,7 +498,9 @@ def screen_command(
     event: Path = typer.Argument(
         ..., help="JSON with mb, mb_stderr, ms, ms_stderr, depth_km, depth_sigma_km."
     ),
-    treaty: str = typer.Option("ctbt", "--treaty", "-t", help="Treaty with the criteria."),
+    treaty: str = typer.Option(
+        "ctbt", "--treaty", "-t", help="Treaty (id or YAML file) with the criteria."
+    ),
     png: Path | None = typer.Option(
         None,
         "--png",

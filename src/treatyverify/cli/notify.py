@@ -29,9 +29,11 @@ from treatyverify.cli.common import (
     print_table,
     read_key,
 )
+from treatyverify.compliance.notices import check_deadlines
+from treatyverify.compliance.rollforward import check_declaration
 from treatyverify.errors import InputError
 from treatyverify.files import read_json
-from treatyverify.notifications.deadlines import check_deadlines, due, parse_utc
+from treatyverify.notifications.deadlines import due, parse_utc
 from treatyverify.notifications.exchange_io import (
     check_notices,
     parse_notice_document,
@@ -49,7 +51,6 @@ from treatyverify.notifications.rollforward import (
     ACTIONS,
     DEFAULT_ACTIONS,
     Baseline,
-    check_declaration,
     parse_declaration,
     rollforward,
 )
@@ -65,7 +66,8 @@ TreatyOverride = typer.Option(
     None,
     "--treaty",
     "-t",
-    help="Treaty id or YAML path (default: the ledger's treaty); must match the ledger.",
+    help="Treaty id or YAML path (default: the specification the ledger pins); must "
+    "match the ledger's digest.",
 )
 
 

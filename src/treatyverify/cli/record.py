@@ -25,9 +25,9 @@ from treatyverify.cli.common import (
     read_key,
     read_keyring,
 )
+from treatyverify.compliance.engine import evaluate as evaluate_rules
 from treatyverify.compliance.findings import submit_finding
-from treatyverify.compliance.limits import evaluate_declarations
-from treatyverify.errors import InputError, SigningKeyError, VerificationError
+from treatyverify.errors import InputError, LedgerError, SigningKeyError, VerificationError
 from treatyverify.exchange.declarations import (
     declarations_in_effect,
     load_declaration,
@@ -46,8 +46,11 @@ from treatyverify.records.checkpoint import (
 from treatyverify.records.heads import HeadView, check_heads_consistent
 from treatyverify.records.ledger import Ledger, Record
 from treatyverify.records.merkle import verify_inclusion
+from treatyverify.records.pinned import create_ledger, treaty_source
+from treatyverify.records.replica import start_replica
+from treatyverify.records.store import sqlite_path_exists, store_url
 from treatyverify.records.verify import verify_ledger
-from treatyverify.treaty import TreatySpec, load_treaty
+from treatyverify.treaty import TreatySpec
 
 app = App(help="The signed, multi-party record ledger.", no_args_is_help=True)
 heads = App(
@@ -73,27 +76,28 @@ def _print_record(record: Record, as_json: bool) -> None:
 
 @app.command("init")
 def init_command(
-    treaty: str = typer.Option(..., "--treaty", "-t", help="Shipped treaty id."),
+    treaty: str = typer.Option(
+        ..., "--treaty", "-t", help="Shipped treaty id or a specification's YAML file."
+    ),
     keys: Path = typer.Option(..., "--keys", help="Directory of every party's public key."),
     key: Path = KeyOption,
     ledger: str | None = LedgerOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """Open a new ledger for a treaty, pinning every party's public key."""
-    spec = load_treaty(treaty)
+    """Open a new ledger for a treaty, pinning its specification and every party's key.
+
+    Record 0 holds the specification file's exact text and its digest, so every later
+    command (and every copy of the ledger) works from that specification.
+    """
+    spec, text = treaty_source(treaty)
     keyring = read_keyring(keys) or {}
     for party in keyring:
         spec.party(party)
     missing = [p.id for p in spec.parties if p.id not in keyring]
     if missing:
         raise SigningKeyError(f"no public key for {', '.join(missing)}", where=str(keys))
-    with Ledger.create(
-        ledger_location(ledger),
-        treaty=spec.id,
-        spec_digest=spec.digest(),
-        keys=keyring,
-        consensus_parties=spec.consensus_parties(),
-        opener=read_key(key),
+    with create_ledger(
+        ledger_location(ledger), spec, text, keys=keyring, opener=read_key(key)
     ) as created:
         _print_record(created.genesis, as_json)
 
@@ -147,16 +151,18 @@ def evaluate_command(
     ledger: str | None = LedgerOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """Evaluate the declarations in effect against the treaty's limits.
+    """Apply every rule the treaty states to the ledger (docs/compliance.md).
 
-    A party's declaration in effect is its last one in ledger order dated on or before
-    the evaluation date; an unreadable declaration record is a non-compliant finding.
+    Limits and counting rules read each party's declaration in effect: its last one in
+    ledger order dated on or before the evaluation date; an unreadable declaration
+    record is a non-compliant finding. Due dates, deadlines and quotas are judged as of
+    the end of the evaluation date (UTC).
     """
     day = _evaluation_date(on)
     with open_ledger(ledger) as book:
         spec = _spec_for(book)
         state = declarations_in_effect(book.records(kinds=["declaration"]), day, spec)
-        findings = evaluate_declarations(spec, state)
+        findings = evaluate_rules(spec, book.records(), as_of=day)
         signer = read_key(key) if key else None
         proposed = [submit_finding(book, signer, f).seq for f in findings] if signer else []
     if as_json:
@@ -396,14 +402,29 @@ def prove_command(
 @app.command("export")
 def export_command(
     out: Path | None = typer.Option(None, "--out", "-o", help="JSON-lines file (default stdout)."),
+    since: int = typer.Option(
+        0,
+        "--since",
+        min=0,
+        help="Only records from this sequence number on, for a copy that holds those before.",
+    ),
     force: bool = ForceOption,
     ledger: str | None = LedgerOption,
 ) -> None:
-    """Export every record with its signature as JSON lines, for another party's copy."""
+    """Export the records with their signatures as JSON lines, for another party's copy.
+
+    A whole export (from record 0) can start a replica (``record import --keys``); one
+    ``--since N`` brings a copy that holds records 0 to N - 1 up to date.
+    """
     target = None if out is None else output_path(out, ledger, force=force)
     with open_ledger(ledger) as book:
-        lines = [json.dumps(r.to_json(), ensure_ascii=False) for r in book.records()]
-    text = "\n".join(lines) + "\n"
+        size = book.size
+        if since > size:
+            raise InputError(
+                f"the ledger holds {size} records, fewer than {since}", where="--since"
+            )
+        lines = [json.dumps(r.to_json(), ensure_ascii=False) for r in book.records(start=since)]
+    text = "".join(line + "\n" for line in lines)
     if target is None:
         typer.echo(text, nl=False)
     else:
@@ -414,9 +435,21 @@ def export_command(
 @app.command("import")
 def import_command(
     file: Path = typer.Argument(..., help="JSON lines from 'record export'."),
+    keys: Path | None = typer.Option(
+        None,
+        "--keys",
+        help="Directory of the public keys this party pins: starts a replica where there is "
+        "no ledger yet (record 0 must give every party its pinned key); with a ledger, "
+        "checks its record 0 against them first.",
+    ),
     ledger: str | None = LedgerOption,
 ) -> None:
-    """Append records exported from another copy (each must be the next, validly signed)."""
+    """Append records exported from another copy (each must be the next, validly signed).
+
+    Where no ledger exists, ``--keys`` starts a replica from a whole export: record 0 is
+    checked against the pinned keys and kept byte for byte, so the replica's roots equal
+    the origin's. Nothing is written unless every record is accepted.
+    """
     records = [
         Record.from_json(
             parse_json(line, where=f"{file}: line {number}"), where=f"{file}: line {number}"
@@ -424,9 +457,39 @@ def import_command(
         for number, line in enumerate(read_text(file).splitlines(), start=1)
         if line.strip()
     ]
+    pinned = read_keyring(keys)
+    location = ledger_location(ledger)
+    if not _ledger_exists(location):
+        if pinned is None:
+            raise InputError(
+                "no ledger here; to start a replica from this export, give --keys DIR with "
+                "the public keys you pin",
+                where=location,
+            )
+        with start_replica(location, records, pinned_keys=pinned) as replica:
+            console.print(
+                f"replica started: {replica.size} records of {replica.treaty}, "
+                f"root {replica.root().hex()[:16]}"
+            )
+        return
     with open_ledger(ledger) as book:
+        if pinned is not None:
+            Ledger.check_pinned_keys(book.keys, pinned)
         count = book.import_records(records)
     console.print(f"{count} records imported")
+
+
+def _ledger_exists(location: str) -> bool:
+    """Whether a ledger is at ``location``: a SQLite file that exists, or a database that
+    opens as one."""
+    url = store_url(location)
+    if url.startswith("sqlite"):
+        return sqlite_path_exists(Path(url.removeprefix("sqlite:///")), location)
+    try:
+        Ledger.open(location).close()
+    except LedgerError:
+        return False
+    return True
 
 
 @heads.command("cosign")

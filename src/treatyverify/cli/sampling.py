@@ -24,7 +24,9 @@ def plan_command(
     item_mass_kg: float = typer.Option(..., "--item-mass", help="Material per item, kg."),
     goal_kg: float | None = typer.Option(None, "--goal", help="Goal quantity, kg."),
     treaty_id: str | None = typer.Option(
-        None, "--treaty", help="Take the goal (significant quantity) and beta from a treaty."
+        None,
+        "--treaty",
+        help="Take the goal (significant quantity) and beta from a treaty (id or YAML file).",
     ),
     material: str = typer.Option("plutonium", "--material", help="Material of the goal."),
     beta: float | None = typer.Option(None, "--beta", help="Non-detection probability."),

@@ -1,4 +1,4 @@
-"""``treatyverify treaty``: list, show and validate treaty specifications."""
+"""``treatyverify treaty``: list, show, validate and start treaty specifications."""
 
 from __future__ import annotations
 
@@ -6,8 +6,18 @@ from pathlib import Path
 
 import typer
 
-from treatyverify.cli.common import App, JsonOption, console, emit_json, print_table
+from treatyverify.cli.common import (
+    App,
+    ForceOption,
+    JsonOption,
+    console,
+    emit_json,
+    output_path,
+    print_table,
+)
+from treatyverify.files import write_atomically
 from treatyverify.treaty import list_treaties, load_treaty, validate_treaty_file
+from treatyverify.treaty.loader import treaty_skeleton
 
 app = App(help="Treaty specifications.", no_args_is_help=True)
 
@@ -89,3 +99,19 @@ def validate_command(
         emit_json({"file": str(file), "id": spec.id, "valid": True, "digest": spec.digest()})
         return
     console.print(f"{file}: valid specification of {spec.id} (digest {spec.digest()[:16]})")
+
+
+@app.command("new")
+def new_command(
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="File to write (default: print on standard output)."
+    ),
+    force: bool = ForceOption,
+) -> None:
+    """Write a commented skeleton of a treaty specification that validates as written."""
+    text = treaty_skeleton()
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    target = write_atomically(output_path(out, None, force=force), text.encode("utf-8"))
+    console.print(f"wrote {target}; edit it, then run: treatyverify treaty validate {target}")

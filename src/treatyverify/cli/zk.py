@@ -63,7 +63,7 @@ def _read_counts(path: Path) -> dict[str, int]:
 @app.command("commit")
 def commit_command(
     counts: Path = typer.Argument(..., help="JSON object: site -> count."),
-    treaty_id: str = typer.Option(..., "--treaty", help="Treaty specification."),
+    treaty_id: str = typer.Option(..., "--treaty", help="Treaty id or YAML file."),
     declaration: str = typer.Option(..., "--declaration", help="Committed declaration id."),
     party: str = typer.Option(..., "--party", help="Declaring party."),
     period: str = typer.Option(..., "--period", help="Period declared, e.g. 2026-H1."),
@@ -84,6 +84,12 @@ def prove_command(
     secret: Path = typer.Argument(..., help="The party's secret file."),
     out: Path = typer.Option(..., "--out", "-o", help="Public declaration to write (JSON)."),
     key: Path | None = typer.Option(None, "--key", "-k", help="Record it, signed with this key."),
+    treaty_id: str | None = typer.Option(
+        None,
+        "--treaty",
+        help="Treaty id or YAML file (default: with --key the ledger's pinned "
+        "specification, else the shipped treaty the secret names); must match the ledger.",
+    ),
     force: bool = ForceOption,
     ledger: str | None = LedgerOption,
     as_json: bool = JsonOption,
@@ -95,11 +101,14 @@ def prove_command(
     """
     target = output_path(out, ledger, force=force)
     party_secret = read_secret(secret)
-    declaration = prove(load_treaty(party_secret.treaty), party_secret)
     seq = None
-    if key is not None:
+    if key is None:
+        declaration = prove(load_treaty(treaty_id or party_secret.treaty), party_secret)
+    else:
         with open_ledger(ledger) as book:
-            seq = record_declaration(book, ledger_spec(book), read_key(key), declaration).seq
+            spec = ledger_spec(book, treaty_id)
+            declaration = prove(spec, party_secret)
+            seq = record_declaration(book, spec, read_key(key), declaration).seq
     write_atomically(target, (declaration.to_json() + "\n").encode("utf-8"))
     if as_json:
         emit_json({"declaration": str(out), "seq": seq, "proof_bytes": declaration.proof_bytes()})
@@ -113,7 +122,11 @@ def prove_command(
 def verify_command(
     file: Path | None = typer.Argument(None, help="A declaration file (or use --record)."),
     record_seq: int | None = typer.Option(None, "--record", help="A zk_declaration record."),
-    treaty_id: str | None = typer.Option(None, "--treaty", help="Treaty, for a file."),
+    treaty_id: str | None = typer.Option(
+        None,
+        "--treaty",
+        help="Treaty id or YAML file, for a file (default: the shipped treaty it names).",
+    ),
     ledger: str | None = LedgerOption,
     as_json: bool = JsonOption,
 ) -> None:

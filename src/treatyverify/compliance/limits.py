@@ -1,25 +1,44 @@
-"""Compliance of declarations with a treaty's numerical limits."""
+"""Compliance of declarations with a treaty's numerical limits, from the date each applies.
+
+Counts are those the treaty counts (:func:`~treatyverify.compliance.counting.counted_totals`):
+an attributed class (one warhead per deployed heavy bomber) counts its attributed number.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from treatyverify.compliance.counting import counted_totals, evaluate_counting
 from treatyverify.compliance.findings import Finding
 from treatyverify.errors import SpecError
 from treatyverify.exchange.declarations import Declaration, DeclarationsInEffect
 from treatyverify.records.ledger import Record
 from treatyverify.treaty import TreatySpec
 
-__all__ = ["MALFORMED_DECLARATION_RULE", "evaluate_declarations", "evaluate_limits"]
+__all__ = [
+    "MALFORMED_DECLARATION_RULE",
+    "evaluate_declarations",
+    "evaluate_limits",
+    "malformed_findings",
+]
 
 MALFORMED_DECLARATION_RULE = "declaration:well-formed"
 """Rule of the finding made for a declaration record that cannot be read."""
 
 
 def evaluate_declarations(spec: TreatySpec, state: DeclarationsInEffect) -> list[Finding]:
-    """One non-compliant finding per unreadable declaration record, then the limits
-    applied to the declarations in effect (see :func:`evaluate_limits`)."""
-    findings = [
+    """One non-compliant finding per unreadable declaration record, then the counting
+    rules and the limits applied to the declarations in effect (see
+    :func:`~treatyverify.compliance.counting.evaluate_counting` and
+    :func:`evaluate_limits`)."""
+    findings = malformed_findings(spec, state)
+    findings += evaluate_counting(spec, state.effective)
+    return findings + evaluate_limits(spec, state.effective)
+
+
+def malformed_findings(spec: TreatySpec, state: DeclarationsInEffect) -> list[Finding]:
+    """One non-compliant finding per declaration record that cannot be read."""
+    return [
         Finding(
             rule=MALFORMED_DECLARATION_RULE,
             subject=record.party,
@@ -34,7 +53,6 @@ def evaluate_declarations(spec: TreatySpec, state: DeclarationsInEffect) -> list
         )
         for record, reason in state.malformed
     ]
-    return findings + evaluate_limits(spec, state.effective)
 
 
 def evaluate_limits(
@@ -52,27 +70,35 @@ def evaluate_limits(
     Returns
     -------
     list of Finding
-        One finding per party and limit, in party then limit order.
+        One finding per party and limit, in party then limit order. A limit not yet in
+        effect on the declaration's ``as_of`` (its ``effective`` rule) is reported as
+        such and complied with.
 
     Raises
     ------
     SpecError
-        When the treaty defines no numerical limits.
+        When the treaty defines no numerical limits, or a limit's effective rule refers
+        to a date the treaty lacks.
     """
     if not spec.limits:
         raise SpecError("the treaty defines no numerical limits", where=f"treaty {spec.id}: limits")
     findings: list[Finding] = []
     for party in sorted(declarations):
         record, declaration = declarations[party]
-        totals = declaration.totals()
+        totals = counted_totals(spec, declaration)
         for limit in spec.limits:
             parts = {item_class: totals.get(item_class, 0) for item_class in limit.counts}
             total = sum(parts.values())
-            compliant = total <= limit.maximum
-            relation = "within" if compliant else "exceeds"
+            effective = spec.limit_effective_date(limit.id)
+            in_effect = declaration.as_of >= effective
+            compliant = total <= limit.maximum or not in_effect
+            if not in_effect:
+                relation = f"the limit of {limit.maximum} applies only from {effective}"
+            else:
+                relation = f"{'within' if compliant else 'exceeds'} the limit of {limit.maximum}"
             statement = (
-                f"{party} declared {total} {limit.unit} as of {declaration.as_of} "
-                f"({limit.description}): {relation} the limit of {limit.maximum}"
+                f"{party} counts {total} {limit.unit} as of {declaration.as_of} "
+                f"({limit.description}): {relation}"
             )
             findings.append(
                 Finding(
@@ -85,6 +111,8 @@ def evaluate_limits(
                         "maximum": limit.maximum,
                         "by_class": parts,
                         "as_of": declaration.as_of.isoformat(),
+                        "effective": effective.isoformat(),
+                        "in_effect": in_effect,
                     },
                     source=limit.source,
                     basis=(record,),

@@ -22,6 +22,7 @@ from treatyverify.files import read_json
 from treatyverify.records.keys import PartyKey
 from treatyverify.records.ledger import Ledger, Record
 from treatyverify.treaty import TreatySpec
+from treatyverify.treaty.fielddocs import describe_fields
 
 __all__ = [
     "DECLARATION_KIND",
@@ -39,7 +40,7 @@ DECLARATION_KIND = "declaration"
 class DeclaredHolding(BaseModel):
     """Items of one class at one site."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=describe_fields)
 
     item_class: str = Field(description="item class identifier from the treaty")
     site: str = Field(min_length=1, description="declared site or facility")
@@ -61,7 +62,7 @@ class Declaration(BaseModel):
         Counts per item class and site.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=describe_fields)
 
     ref: str = Field(min_length=1, max_length=200)
     schedule: str
@@ -80,13 +81,20 @@ class Declaration(BaseModel):
         return sorted({h.site for h in self.holdings})
 
     def check(self, spec: TreatySpec) -> None:
-        """Check names against ``spec``; raise UnknownNameError naming the field."""
+        """Check names and date against ``spec``: UnknownNameError for an unknown
+        schedule or item class, InputError for a date before entry into force."""
         schedules = {s.id for s in spec.declarations}
         if self.schedule not in schedules:
             raise UnknownNameError(
                 f"treaty {spec.id} has no declaration schedule {self.schedule!r} "
                 f"(known: {', '.join(sorted(schedules)) or 'none'})",
                 where=f"declaration {self.ref}: schedule",
+            )
+        if spec.entered_into_force is not None and self.as_of < spec.entered_into_force:
+            raise InputError(
+                f"dated {self.as_of}, before treaty {spec.id} entered into force "
+                f"({spec.entered_into_force})",
+                where=f"declaration {self.ref}: as_of",
             )
         classes = {c.id for c in spec.item_classes}
         seen: set[tuple[str, str]] = set()

@@ -1,26 +1,33 @@
 """Inspection reports: what the inspection team counted at a drawn site.
 
 The report names the inspection type of the treaty, the site (drawn by a verifiable
-draw), the team and the counts observed. It is checked against the type's team size
-and annual quota, and compared with the inspected party's declaration at that site.
+draw), the team and the counts observed. It is checked against the parties' roles, the
+type's team size and annual quota and, when the report gives its start and end, the
+type's duration and the treaty year (:mod:`treatyverify.exchange.inspection_times`).
+The findings on a report (counts against the declaration, quotas, durations) are
+made by :mod:`treatyverify.compliance.inspections`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
+import json
+from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from treatyverify.compliance.findings import Finding
-from treatyverify.errors import InputError, RecordRejectedError
-from treatyverify.exchange.declarations import Declaration, DeclaredHolding
+from treatyverify.errors import InputError, RecordRejectedError, naming
+from treatyverify.exchange.inspection_times import check_inspection_times
 from treatyverify.records.keys import PartyKey
 from treatyverify.records.ledger import Ledger, Record
 from treatyverify.treaty import TreatySpec
 
-__all__ = ["INSPECTION_KIND", "InspectionReport", "compare_with_declaration", "submit_inspection"]
+__all__ = [
+    "INSPECTION_KIND",
+    "InspectionReport",
+    "parse_inspection",
+    "submit_inspection",
+]
 
 INSPECTION_KIND = "inspection_report"
 
@@ -46,6 +53,11 @@ class InspectionReport(BaseModel):
         Number of inspectors.
     observed
         Items counted, by item class.
+    start, end
+        When the team began and ended the inspection (UTC), optional; both or neither.
+    area_km2, linear_extent_km
+        Size of the inspection area (km²) and the largest linear distance across it
+        (km), optional; checked against the type's maxima when the treaty states them.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -58,6 +70,28 @@ class InspectionReport(BaseModel):
     treaty_year: int = Field(ge=1)
     team_size: int = Field(ge=1)
     observed: dict[str, int]
+    start: AwareDatetime | None = None
+    end: AwareDatetime | None = None
+    area_km2: float | None = Field(default=None, gt=0)
+    linear_extent_km: float | None = Field(default=None, gt=0)
+
+    @field_validator("start", "end")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.utcoffset():
+            raise ValueError("not in UTC (use Z or +00:00)")
+        return value
+
+
+def parse_inspection(document: Any, *, where: str) -> InspectionReport:
+    """Validate an inspection report document (strict JSON types, like the ledger's
+    check of the record); InputError naming ``where`` and the first bad field."""
+    try:
+        return InspectionReport.model_validate_json(json.dumps(document), strict=True)
+    except ValidationError as exc:
+        error = exc.errors(include_url=False, include_input=False)[0]
+        field = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        raise InputError(error["msg"], where=f"{where}: {field}") from None
 
 
 def submit_inspection(
@@ -70,10 +104,28 @@ def submit_inspection(
 ) -> Record:
     """Check ``report`` against the treaty's inspection rules and append it."""
     where = f"inspection {report.ref}"
-    inspection = spec.inspection(report.inspection_type)
-    spec.party(report.inspected_party)
+    with naming(f"{where}: inspection_type"):
+        inspection = spec.inspection(report.inspection_type)
+    if "inspecting" not in spec.party(signer.party).roles:
+        raise InputError(f"{spec.id} does not list {signer.party} as inspecting", where=where)
+    with naming(f"{where}: inspected_party"):
+        inspected = spec.party(report.inspected_party)
+    if "inspected" not in inspected.roles:
+        raise InputError(
+            f"{spec.id} does not list {report.inspected_party} as inspected",
+            where=f"{where}: inspected_party",
+        )
     if report.inspected_party == signer.party:
         raise InputError("a party does not inspect itself", where=f"{where}: inspected_party")
+    check_inspection_times(
+        inspection,
+        spec.entered_into_force,
+        treaty_year=report.treaty_year,
+        start=report.start,
+        end=report.end,
+        recorded=datetime.now(UTC) if time is None else time,
+        where=where,
+    )
     if inspection.team_size is not None and report.team_size > inspection.team_size:
         raise InputError(
             f"team of {report.team_size} exceeds the {inspection.team_size} "
@@ -81,7 +133,8 @@ def submit_inspection(
             where=f"{where}: team_size",
         )
     for item_class, count in report.observed.items():
-        spec.item_class(item_class)
+        with naming(f"{where}: observed.{item_class}"):
+            spec.item_class(item_class)
         if count < 0:
             raise InputError("a count is never negative", where=f"{where}: observed.{item_class}")
     quota = inspection.quota_for_year(report.treaty_year)
@@ -98,54 +151,7 @@ def submit_inspection(
             f"year {report.treaty_year} is used up",
             where=where,
         )
-    body: dict[str, Any] = report.model_dump(mode="json")
+    optional = ("start", "end", "area_km2", "linear_extent_km")
+    unset = {name for name in optional if getattr(report, name) is None}
+    body: dict[str, Any] = report.model_dump(mode="json", exclude=unset)
     return ledger.append(INSPECTION_KIND, body, signer, ref=report.ref, time=time)
-
-
-def compare_with_declaration(
-    report_record: Record, declaration: tuple[Record, Declaration]
-) -> Finding:
-    """Compare the counts of an inspection with the declaration for the inspected site."""
-    report = InspectionReport.model_validate(report_record.body)
-    declaration_record, declared = declaration
-    at_site: dict[str, int] = {}
-    for holding in _at_site(declared.holdings, report.site):
-        at_site[holding.item_class] = holding.count
-    differences = {
-        item_class: {"declared": at_site.get(item_class, 0), "observed": observed}
-        for item_class, observed in sorted(report.observed.items())
-        if at_site.get(item_class, 0) != observed
-    }
-    compliant = not differences
-    if compliant:
-        statement = (
-            f"inspection {report.ref} at {report.site}: the counts observed match "
-            f"{report.inspected_party}'s declaration {declared.ref}"
-        )
-    else:
-        listed = "; ".join(
-            f"{c} declared {v['declared']}, observed {v['observed']}"
-            for c, v in differences.items()
-        )
-        statement = (
-            f"inspection {report.ref} at {report.site}: counts differ from "
-            f"declaration {declared.ref}: {listed}"
-        )
-    return Finding(
-        rule="inspection:declared-counts",
-        subject=report.inspected_party,
-        statement=statement,
-        compliant=compliant,
-        values={
-            "site": report.site,
-            "observed": dict(sorted(report.observed.items())),
-            "declared": {c: at_site.get(c, 0) for c in sorted(report.observed)},
-            "differences": differences,
-        },
-        source="declared holdings at the inspected site",
-        basis=(declaration_record, report_record),
-    )
-
-
-def _at_site(holdings: Iterable[DeclaredHolding], site: str) -> Iterable[DeclaredHolding]:
-    return (h for h in holdings if h.site == site)

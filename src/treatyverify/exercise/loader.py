@@ -1,8 +1,8 @@
 """Load a scenario file: parse, validate against its regime and treaty, point errors at lines.
 
 Every problem is one :class:`~treatyverify.errors.InputError` whose ``where`` names the
-file, the line and the field, for example
-``dismantlement.yaml, line 41 (strategy.hoax_items.0)``.
+file, the line, the column and the field, for example
+``dismantlement.yaml:41:5: strategy.hoax_items[0]``.
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ import yaml
 from pydantic import ValidationError
 
 from treatyverify.errors import InputError, TreatyVerifyError
-from treatyverify.exercise.lines import field_lines, line_of
 from treatyverify.exercise.regime import Regime
 from treatyverify.exercise.regimes import get_regime
 from treatyverify.exercise.scenario import ScenarioBase, ScenarioError
 from treatyverify.files import load_yaml
 from treatyverify.treaty import TreatySpec, load_treaty
+from treatyverify.treaty.loader import located_where
 
 __all__ = ["LoadedScenario", "load_scenario", "parse_scenario", "shipped_scenarios"]
 
@@ -126,21 +126,16 @@ def parse_scenario(
         document = load_yaml(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        where = f"{name}, line {mark.line + 1}" if mark is not None else name
+        where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark is not None else name
         raise InputError(f"malformed YAML: {exc.problem or exc.context}", where=where) from None
     except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as exc:
         raise InputError(f"malformed YAML: {exc}", where=name) from None
     if not isinstance(document, dict):
         raise InputError("a scenario is a mapping of fields", where=name)
-    lines = field_lines(text)
 
     def fail(error: ScenarioError, prefix: str = "") -> InputError:
-        line = line_of(lines, error.loc)
-        dotted = ".".join(str(part) for part in error.loc)
-        where = name if line is None else f"{name}, line {line}"
-        if dotted:
-            where += f" ({dotted})"
-        return InputError(prefix + error.message, where=where)
+        where, message = located_where(name, text, error.loc, error.message)
+        return InputError(prefix + message, where=where)
 
     try:
         regime = get_regime(str(document.get("regime", "")))

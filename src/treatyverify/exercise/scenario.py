@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from treatyverify.errors import InputError
+from treatyverify.treaty.fielddocs import describe_fields
 
 __all__ = [
     "ID_PATTERN",
@@ -63,7 +64,7 @@ class ScenarioError(InputError):
 class Strict(BaseModel):
     """Frozen, and unknown fields are errors (a misspelt field never goes unnoticed)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=describe_fields)
 
 
 class Timeline(Strict):
@@ -213,8 +214,16 @@ class ScenarioBase(Strict):
     host_disputes
         Whether the host records a dissent on each finding of non-compliance about
         itself (the finding is then ``disputed``; it stays an alarm).
-    timeline, inspector, strategy, monte_carlo, sweep
-        See their classes.
+    timeline
+        When the exercise happens (UTC).
+    inspector
+        What the inspecting parties may spend: quota, team, team-days, methods.
+    strategy
+        The host's strategy: ``compliant`` or one violation, by ``kind``.
+    monte_carlo
+        Runs and seed of the Monte Carlo.
+    sweep
+        Repeat the Monte Carlo for several values of one field (optional).
     """
 
     scenario: Identifier

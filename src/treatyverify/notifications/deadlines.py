@@ -1,4 +1,7 @@
-"""Deadlines of notices: late, missing and unacknowledged notices, and what is due.
+"""Deadlines of notices: when notices and acknowledgements are due, and what is owed.
+
+The findings on late, missing and unacknowledged notices are made by
+:mod:`treatyverify.compliance.notices` from the times computed here.
 
 Every time here is an aware UTC :class:`~datetime.datetime`.
 
@@ -47,7 +50,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from treatyverify.compliance.findings import Finding
 from treatyverify.errors import InputError
 from treatyverify.notifications.notices import NOTICE_KIND
 from treatyverify.records.ledger import Record, format_time
@@ -58,10 +60,15 @@ __all__ = [
     "DEFAULT_MATCH_WINDOW_HOURS",
     "EVENT_KIND",
     "DueItem",
+    "Ledgered",
+    "LedgeredEvent",
     "NoticeTiming",
-    "check_deadlines",
+    "acknowledgement_limit",
+    "acknowledging_parties",
+    "collect_ledgered",
     "deadline_of",
     "due",
+    "match_notices",
     "parse_utc",
 ]
 
@@ -142,7 +149,9 @@ class NoticeTiming:
 
 
 @dataclass(frozen=True)
-class _Event:
+class LedgeredEvent:
+    """An ``event`` record that calls for a notice (see the module doc)."""
+
     record: Record
     ref: str
     code: str
@@ -202,15 +211,18 @@ def _text(body: Mapping[str, Any], name: str, where: str) -> str:
 
 
 @dataclass
-class _Ledgered:
+class Ledgered:
+    """The notices, events and acknowledgements of a ledger, by kind."""
+
     notices: list[NoticeTiming]
-    events: list[_Event]
+    events: list[LedgeredEvent]
     acks: dict[tuple[str, str], list[tuple[str, datetime, Record]]]
 
 
-def _collect(spec: TreatySpec, records: Iterable[Record]) -> _Ledgered:
+def collect_ledgered(spec: TreatySpec, records: Iterable[Record]) -> Ledgered:
+    """Read notices, events and acknowledgements; InputError naming a bad field."""
     notices: list[NoticeTiming] = []
-    events: list[_Event] = []
+    events: list[LedgeredEvent] = []
     acks: dict[tuple[str, str], list[tuple[str, datetime, Record]]] = {}
     for record in records:
         body = record.body
@@ -240,7 +252,7 @@ def _collect(spec: TreatySpec, records: Iterable[Record]) -> _Ledgered:
             if notice is not None and not isinstance(notice, str):
                 raise InputError("'notice' must be a notice ref", where=f"{where}: notice")
             events.append(
-                _Event(
+                LedgeredEvent(
                     record,
                     ref,
                     code,
@@ -253,11 +265,11 @@ def _collect(spec: TreatySpec, records: Iterable[Record]) -> _Ledgered:
             where = f"acknowledgement record {record.seq}"
             key = (_text(body, "notifying_party", where), _text(body, "notice", where))
             acks.setdefault(key, []).append((record.party, _record_time(record), record))
-    return _Ledgered(notices, events, acks)
+    return Ledgered(notices, events, acks)
 
 
-def _match(
-    events: list[_Event], notices: list[NoticeTiming], window_hours: float
+def match_notices(
+    events: list[LedgeredEvent], notices: list[NoticeTiming], window_hours: float
 ) -> dict[int, NoticeTiming]:
     """Notice covering each event (by index into ``events``); each notice used once."""
     window = timedelta(hours=window_hours)
@@ -280,7 +292,9 @@ def _match(
     return matched
 
 
-def _ack_limit(notice_type: NotificationType, ack_hours: float | None) -> float | None:
+def acknowledgement_limit(notice_type: NotificationType, ack_hours: float | None) -> float | None:
+    """Hours allowed to acknowledge a notice: ``ack_hours``, else the type's
+    ``conditions.acknowledgement_hours``, else ``None`` (not checked)."""
     if ack_hours is not None:
         return ack_hours
     value = notice_type.conditions.get("acknowledgement_hours")
@@ -289,134 +303,13 @@ def _ack_limit(notice_type: NotificationType, ack_hours: float | None) -> float 
     return None
 
 
-def _acknowledgers(spec: TreatySpec, notifier: str) -> list[str]:
+def acknowledging_parties(spec: TreatySpec, notifier: str) -> list[str]:
+    """Parties with the role ``notified``, other than ``notifier``."""
     return [p.id for p in spec.parties if "notified" in p.roles and p.id != notifier]
 
 
 def _hours(delta: timedelta) -> float:
     return delta.total_seconds() / 3600.0
-
-
-def check_deadlines(
-    spec: TreatySpec,
-    records: Iterable[Record],
-    now: datetime,
-    *,
-    ack_hours: float | None = None,
-    match_window_hours: float = DEFAULT_MATCH_WINDOW_HOURS,
-) -> list[Finding]:
-    """Findings for late, missing and unacknowledged notices, as of ``now`` (UTC).
-
-    Parameters
-    ----------
-    spec
-        The treaty: notification types, their deadlines, sources and parties.
-    records
-        Ledger records; kinds ``notification``, ``event`` and ``acknowledgement`` are read.
-    now
-        The time of evaluation (UTC); a deadline not yet passed gives no finding.
-    ack_hours
-        Time allowed for an acknowledgement after the notice, h (see the module doc).
-    match_window_hours
-        Window within which a notice covers an event, h.
-
-    Returns
-    -------
-    list of Finding
-        Non-compliant findings only: rules ``notice-late:<code>``,
-        ``notice-missing:<code>`` and ``notice-unacknowledged:<code>``, in ledger order.
-    """
-    now = parse_utc(now, where="now")
-    ledgered = _collect(spec, records)
-    findings: list[Finding] = []
-    for n in ledgered.notices:
-        if n.late:
-            rule = spec.notification(n.code).deadline
-            findings.append(
-                Finding(
-                    rule=f"notice-late:{n.code}",
-                    subject=n.party,
-                    statement=(
-                        f"{n.party} gave notice {n.ref} at {format_time(n.submitted)}, "
-                        f"{n.hours_late:.2f} h after its deadline {format_time(n.deadline)} "
-                        f"({rule.hours} h {rule.relation} the {rule.reference})"
-                    ),
-                    compliant=False,
-                    values={
-                        "notices": [n.ref],
-                        "event_time": format_time(n.event_time),
-                        "submitted": format_time(n.submitted),
-                        "deadline": format_time(n.deadline),
-                        "hours_late": round(n.hours_late, 3),
-                    },
-                    source=spec.notification(n.code).source,
-                    basis=(n.record,),
-                )
-            )
-    matched = _match(ledgered.events, ledgered.notices, match_window_hours)
-    for index, event in enumerate(ledgered.events):
-        if index in matched:
-            continue
-        notice_type = spec.notification(event.code)
-        deadline = deadline_of(notice_type.deadline, event.event_time)
-        if now <= deadline:
-            continue
-        findings.append(
-            Finding(
-                rule=f"notice-missing:{event.code}",
-                subject=event.party,
-                statement=(
-                    f"{event.party} gave no {event.code} notice for event {event.ref} at "
-                    f"{format_time(event.event_time)}; it was due by {format_time(deadline)}"
-                ),
-                compliant=False,
-                values={
-                    "notices": [],
-                    "event": event.ref,
-                    "event_time": format_time(event.event_time),
-                    "deadline": format_time(deadline),
-                },
-                source=notice_type.source,
-                basis=(event.record,),
-            )
-        )
-    for n in ledgered.notices:
-        notice_type = spec.notification(n.code)
-        limit = _ack_limit(notice_type, ack_hours)
-        if limit is None:
-            continue
-        ack_deadline = n.submitted + timedelta(hours=limit)
-        received = ledgered.acks.get((n.party, n.ref), [])
-        for party in _acknowledgers(spec, n.party):
-            from_party = [(t, r) for p, t, r in received if p == party]
-            first = min(from_party, key=lambda item: item[0]) if from_party else None
-            if first is not None and first[0] <= ack_deadline:
-                continue
-            if first is None and now <= ack_deadline:
-                continue
-            when = "not at all" if first is None else f"only at {format_time(first[0])}"
-            findings.append(
-                Finding(
-                    rule=f"notice-unacknowledged:{n.code}",
-                    subject=party,
-                    statement=(
-                        f"{party} acknowledged notice {n.ref} of {n.party} {when}; "
-                        f"the acknowledgement was due by {format_time(ack_deadline)} "
-                        f"({limit} h after the notice)"
-                    ),
-                    compliant=False,
-                    values={
-                        "notices": [n.ref],
-                        "notifying_party": n.party,
-                        "acknowledgement_deadline": format_time(ack_deadline),
-                        "acknowledged": None if first is None else format_time(first[0]),
-                        "ack_hours": limit,
-                    },
-                    source=notice_type.source,
-                    basis=(n.record,) if first is None else (n.record, first[1]),
-                )
-            )
-    return findings
 
 
 def due(
@@ -434,9 +327,9 @@ def due(
     acknowledgement limit is known, see the module doc). Items are sorted by deadline.
     """
     now = parse_utc(now, where="now")
-    ledgered = _collect(spec, records)
+    ledgered = collect_ledgered(spec, records)
     items: list[DueItem] = []
-    matched = _match(ledgered.events, ledgered.notices, match_window_hours)
+    matched = match_notices(ledgered.events, ledgered.notices, match_window_hours)
     for index, event in enumerate(ledgered.events):
         if index in matched:
             continue
@@ -454,12 +347,12 @@ def due(
             )
         )
     for n in ledgered.notices:
-        limit = _ack_limit(spec.notification(n.code), ack_hours)
+        limit = acknowledgement_limit(spec.notification(n.code), ack_hours)
         if limit is None:
             continue
         deadline = n.submitted + timedelta(hours=limit)
         acknowledged = {p for p, _t, _r in ledgered.acks.get((n.party, n.ref), [])}
-        for party in _acknowledgers(spec, n.party):
+        for party in acknowledging_parties(spec, n.party):
             if party in acknowledged:
                 continue
             left = _hours(deadline - now)

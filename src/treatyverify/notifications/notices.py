@@ -17,6 +17,7 @@ from treatyverify.errors import InputError
 from treatyverify.records.keys import PartyKey
 from treatyverify.records.ledger import Ledger, Record, format_time
 from treatyverify.treaty import TreatySpec
+from treatyverify.treaty.fielddocs import describe_fields
 
 __all__ = ["NOTICE_KIND", "Notice", "parse_notice", "submit_notice"]
 
@@ -38,7 +39,7 @@ class Notice(BaseModel):
         The type's required fields and any others, by name.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=describe_fields)
 
     ref: str = Field(min_length=1, max_length=200)
     code: str

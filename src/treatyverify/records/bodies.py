@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 __all__ = [
+    "MAX_SPEC_TEXT_CHARS",
     "AccountingReportBody",
     "AcknowledgementBody",
     "CosignBody",
@@ -43,6 +44,9 @@ __all__ = [
     "ZkOpeningBody",
 ]
 
+MAX_SPEC_TEXT_CHARS = 1_000_000
+"""Longest specification text record 0 may pin (characters); the shipped ones are under
+20,000."""
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 """An identifier or label: a party, a site, a draw, an item class (1 to 200 characters)."""
 Text = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
@@ -79,6 +83,8 @@ UtcIsoTime = Annotated[str, StringConstraints(max_length=40), AfterValidator(_ut
 IsoTime = Annotated[str, StringConstraints(min_length=10, max_length=40)]
 """An ISO 8601 time as an exercise writes it (``datetime.isoformat``)."""
 Seq = Annotated[int, Field(ge=0)]
+SpecText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_SPEC_TEXT_CHARS)]
+"""A treaty specification's YAML text, pinned in record 0."""
 Count = Annotated[int, Field(ge=0)]
 
 
@@ -100,6 +106,12 @@ class LedgerOpenBody(_Body):
     spec_digest: Hash
     parties: dict[Name, _PartyKeyEntry] = Field(min_length=1)
     consensus_parties: list[Name]
+    spec_format: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
+    """How ``spec_digest`` was formed (``treatyverify-treaty/1``); absent in ledgers
+    opened before the specification was pinned, whose digest is the legacy one."""
+    spec_text: SpecText | None = None
+    """The specification file's exact text (YAML), so that any copy of the ledger
+    carries the specification it was opened under; absent in older ledgers."""
 
 
 class NoteBody(_Body):

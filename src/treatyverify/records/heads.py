@@ -20,9 +20,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from treatyverify.canonical import canonical_bytes
 from treatyverify.errors import InputError, SigningKeyError, VerificationError
 from treatyverify.files import read_json, write_atomically
-from treatyverify.records.canonical import canonical_bytes
 from treatyverify.records.keys import PartyKey, PublicPartyKey
 from treatyverify.records.ledger import Ledger, format_time
 from treatyverify.records.merkle import verify_consistency

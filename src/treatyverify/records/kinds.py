@@ -48,7 +48,9 @@ _BODIES = "treatyverify.records.bodies"
 
 KINDS: Mapping[str, RecordKind] = {
     "ledger_open": RecordKind(
-        f"{_BODIES}:LedgerOpenBody", None, "opens the ledger: specification digest, party keys"
+        f"{_BODIES}:LedgerOpenBody",
+        None,
+        "opens the ledger: specification text and digest, party keys",
     ),
     "note": RecordKind(f"{_BODIES}:NoteBody", None, "a party's statement for the record"),
     "declaration": RecordKind(
@@ -160,6 +162,6 @@ def check_body_json(kind: str, body_json: bytes, ref: str | None, *, where: str)
 def check_body(kind: str, body: Mapping[str, object], ref: str | None, *, where: str) -> None:
     """:func:`check_body_json` for a body not yet encoded."""
     # Imported here: canonical is below this module, but keep the registry's imports few.
-    from treatyverify.records.canonical import canonical_bytes
+    from treatyverify.canonical import canonical_bytes
 
     check_body_json(kind, canonical_bytes(dict(body)), ref, where=where)

@@ -21,6 +21,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple, NoReturn
 
+from treatyverify.canonical import (
+    CanonicalError,
+    canonical_bytes,
+    canonical_string,
+    parse_canonical,
+    parse_exactly_canonical,
+)
 from treatyverify.errors import (
     InputError,
     LedgerError,
@@ -28,13 +35,6 @@ from treatyverify.errors import (
     RecordRejectedError,
     SigningKeyError,
     UnknownNameError,
-)
-from treatyverify.records.canonical import (
-    CanonicalError,
-    canonical_bytes,
-    canonical_string,
-    parse_canonical,
-    parse_exactly_canonical,
 )
 from treatyverify.records.keys import PartyKey, PublicPartyKey
 from treatyverify.records.kinds import check_body_json
@@ -385,6 +385,9 @@ class Ledger:
         body = self.genesis.body
         self.treaty: str = self.genesis.treaty
         self.spec_digest: str = body["spec_digest"]
+        # The pinned specification text and digest format (None in older ledgers).
+        self.spec_text: str | None = body.get("spec_text")
+        self.spec_format: str | None = body.get("spec_format")
         self.keys: dict[str, PublicPartyKey] = parse_party_keys(body, where="record 0")
         self.consensus_parties: tuple[str, ...] = tuple(body["consensus_parties"])
 
@@ -401,6 +404,8 @@ class Ledger:
         consensus_parties: Sequence[str],
         opener: PartyKey,
         time: datetime | None = None,
+        spec_text: str | None = None,
+        spec_format: str | None = None,
     ) -> Ledger:
         """Create a ledger and write its opening record, signed by ``opener``.
 
@@ -420,7 +425,13 @@ class Ledger:
             The party key that signs the opening record; must be among ``keys``.
         time
             Opening time (UTC); now by default.
+        spec_text, spec_format
+            The specification file's exact text and how ``spec_digest`` was formed from
+            it, pinned together (both or neither); see
+            :func:`treatyverify.records.pinned.create_ledger`, which checks them.
         """
+        if (spec_text is None) != (spec_format is None):
+            raise InputError("pin the specification text and its digest format together")
         if opener.party not in keys or keys[opener.party].public_key != opener.public.public_key:
             raise SigningKeyError(
                 "the opening key is not among the parties' keys", where=f"party {opener.party}"
@@ -430,7 +441,7 @@ class Ledger:
                 raise UnknownNameError(
                     f"consensus party {party!r} has no key", where="consensus_parties"
                 )
-        body = {
+        body: dict[str, Any] = {
             "spec_digest": spec_digest,
             "parties": {
                 p: {"public_key": k.public_key.hex(), "key_id": k.key_id}
@@ -438,6 +449,10 @@ class Ledger:
             },
             "consensus_parties": sorted(consensus_parties),
         }
+        if spec_text is not None:
+            body |= {"spec_text": spec_text, "spec_format": spec_format}
+            # Refused here, not first by a replica or a verifier (a text too long, say).
+            check_body_json(GENESIS_KIND, canonical_bytes(body), None, where="record 0")
         when = format_time(time or datetime.now(UTC))
         content = canonical_bytes(
             {
@@ -481,6 +496,107 @@ class Ledger:
     def open(cls, location: str | Path) -> Ledger:
         """Open an existing ledger."""
         return cls(Store(location))
+
+    # Replicas -------------------------------------------------------------------------
+
+    @classmethod
+    def create_replica(
+        cls,
+        location: str | Path,
+        genesis: Record,
+        *,
+        pinned_keys: Mapping[str, PublicPartyKey],
+        clock: datetime | None = None,
+        skew_s: float = MAX_CLOCK_SKEW_S,
+    ) -> Ledger:
+        """Create a ledger from another copy's opening record, kept byte for byte.
+
+        Record 0 is checked before anything is written: its envelope and body as every
+        record's, every party key it lists equal to the key of that party in
+        ``pinned_keys`` (the keys this replica's holder trusts, obtained out of band),
+        and its signature valid under the opener's pinned key. The replica then has the
+        same record 0 hash, hence the same Merkle roots, as the origin; the remaining
+        records follow with :meth:`import_records`.
+
+        Raises
+        ------
+        SigningKeyError
+            A party of record 0 without a pinned key, or with another one (named).
+        RecordRejectedError
+            Record 0 is not a valid opening record, or its signature does not verify.
+        LedgerError
+            Something exists at ``location`` already.
+        """
+        where = "record 0"
+        if genesis.seq != 0 or genesis.kind != GENESIS_KIND or genesis.prev != GENESIS_PREV:
+            raise RecordRejectedError(
+                "a replica starts from record 0, the ledger_open record (export from 0)",
+                where=f"record {genesis.seq}",
+            )
+        if genesis.ref is not None:
+            raise RecordRejectedError("the opening record carries no reference", where="record 0")
+        check_body_json(genesis.kind, body_bytes(genesis.content), genesis.ref, where=where)
+        keys = parse_party_keys(genesis.body, where=where)
+        cls.check_pinned_keys(keys, pinned_keys)
+        opener = keys.get(genesis.party)
+        if opener is None or genesis.key != opener.key_id:
+            raise RecordRejectedError("record 0 is not signed by a party it lists", where=where)
+        if not opener.verify(genesis.signature, RECORD_DOMAIN + genesis.content):
+            raise RecordRejectedError("the signature does not verify", where=where)
+        check_not_ahead(
+            genesis.time, clock or datetime.now(UTC), where=f"{where}: time", skew_s=skew_s
+        )
+        row = StoredRecord(
+            0,
+            genesis.content,
+            genesis.signature,
+            genesis.hash,
+            GENESIS_KIND,
+            genesis.party,
+            genesis.time,
+            None,
+        )
+        store = Store(location, create=True)
+        try:
+            with store.write() as writer:
+                writer.put_meta(
+                    {
+                        "format": str(FORMAT_VERSION),
+                        "treaty": genesis.treaty,
+                        "head_size": "0",
+                        "head_hash": GENESIS_PREV,
+                    }
+                )
+                writer.append([row])
+        except BaseException:
+            store.close()
+            raise
+        return cls(store)
+
+    @staticmethod
+    def check_pinned_keys(
+        keys: Mapping[str, PublicPartyKey], pinned_keys: Mapping[str, PublicPartyKey]
+    ) -> None:
+        """Refuse opening-record ``keys`` unless every party's equals its pinned key.
+
+        Raises
+        ------
+        SigningKeyError
+            Naming the first party (in order) without a pinned key or with another one.
+        """
+        for party, key in sorted(keys.items()):
+            trusted = pinned_keys.get(party)
+            if trusted is None:
+                raise SigningKeyError(
+                    f"record 0 lists party {party}, whose key is not among the pinned keys",
+                    where=f"party {party}",
+                )
+            if trusted.public_key != key.public_key:
+                raise SigningKeyError(
+                    f"record 0 gives party {party} key {key.key_id}, not the pinned key "
+                    f"{trusted.key_id}",
+                    where=f"party {party}",
+                )
 
     def close(self) -> None:
         """Release the store and drop the leaf-hash cache."""
@@ -922,6 +1038,16 @@ def _read_genesis(store: Store) -> Record:
     body = genesis.body
     if not isinstance(body.get("spec_digest"), str):
         raise LedgerError("record 0 has no specification digest", where=store.name)
+    text, form = body.get("spec_text"), body.get("spec_format")
+    if (
+        (text is None) != (form is None)
+        or not isinstance(text or "", str)
+        or not isinstance(form or "", str)
+    ):
+        raise LedgerError(
+            "record 0 must pin the specification text and its digest format together",
+            where=store.name,
+        )
     parties = body.get("consensus_parties")
     if not isinstance(parties, list) or not all(isinstance(p, str) for p in parties):
         raise LedgerError("record 0 has no list of consensus parties", where=store.name)

@@ -16,7 +16,12 @@ from datetime import UTC, datetime, timedelta
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from treatyverify.errors import InputError, RecordRejectedError, VerificationError
+from treatyverify.errors import (
+    InputError,
+    RecordRejectedError,
+    TreatyVerifyError,
+    VerificationError,
+)
 from treatyverify.records.checkpoint import ledger_origin
 from treatyverify.records.heads import TreeHead
 from treatyverify.records.keys import PublicPartyKey
@@ -318,6 +323,7 @@ def verify_ledger(
     problem = first_semantic_problem(walker.semantic)
     if problem is not None:
         raise VerificationError(problem[1], seq=problem[0])
+    _check_pinned_spec(ledger)
     return VerificationReport(
         ledger.treaty,
         expected,
@@ -325,3 +331,20 @@ def verify_ledger(
         dict(sorted(walker.kinds.items())),
         heads_checked,
     )
+
+
+def _check_pinned_spec(ledger: Ledger) -> None:
+    """Refuse a record 0 whose pinned specification text lacks the pinned digest.
+
+    A ledger that pins the digest alone (opened before the text was pinned) has
+    nothing more to check here.
+    """
+    if ledger.spec_text is None:
+        return
+    # Imported here: the specification models are not needed to check records.
+    from treatyverify.records.pinned import ledger_spec
+
+    try:
+        ledger_spec(ledger)
+    except TreatyVerifyError as exc:
+        raise VerificationError(exc.message, seq=0) from None

@@ -114,18 +114,23 @@ def _head(context: ServiceContext) -> dict[str, Any]:
 # Treaties and members -------------------------------------------------------------
 
 
-@router.get("/treaties", summary="Installed treaty specifications")
-def treaties(member: Reader) -> dict[str, Any]:
-    return {"treaties": list_treaties()}
+@router.get("/treaties", summary="Installed treaty specifications and the ledger's own")
+def treaties(member: Reader, context: Context) -> dict[str, Any]:
+    return {"treaties": sorted({*list_treaties(), context.spec.id})}
 
 
 @router.get("/treaties/{treaty}", summary="One treaty specification")
 def treaty(
-    member: Reader, treaty: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
+    member: Reader,
+    context: Context,
+    treaty: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")],
 ) -> dict[str, Any]:
-    if treaty not in list_treaties():
+    if treaty == context.spec.id:  # the specification the ledger pins, shipped or not
+        spec = context.spec
+    elif treaty in list_treaties():
+        spec = load_treaty(treaty)
+    else:
         raise HTTPException(404, f"no installed treaty {treaty!r}")
-    spec = load_treaty(treaty)
     return {"digest": spec.digest(), "specification": spec.model_dump(mode="json")}
 
 

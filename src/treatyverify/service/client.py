@@ -28,8 +28,8 @@ from typing import Any
 
 import httpx
 
+from treatyverify.canonical import canonical_bytes
 from treatyverify.errors import InputError, TreatyVerifyError, UnknownNameError, VerificationError
-from treatyverify.records.canonical import canonical_bytes
 from treatyverify.records.checkpoint import Checkpoint, ledger_origin, parse_checkpoint
 from treatyverify.records.heads import HeadView, TreeHead, check_heads_consistent
 from treatyverify.records.keys import PartyKey, PublicPartyKey
@@ -170,6 +170,8 @@ class RemoteLedger(Ledger):
         self._check(self.genesis)
         self.treaty = self.genesis.treaty
         self.spec_digest = body["spec_digest"]
+        self.spec_text = body.get("spec_text")
+        self.spec_format = body.get("spec_format")
         self.consensus_parties = tuple(body["consensus_parties"])
         self.hold(*heads)
 

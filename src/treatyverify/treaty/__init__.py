@@ -94,7 +94,7 @@ _DOCS = frozenset({"index_markdown", "treaty_markdown", "write_docs"})
 
 def __getattr__(name: str) -> Any:
     # The page generator is imported on first use, so that
-    # ``python -m treatyverify.treaty.docs`` runs without a double import.
+    # ``python -m treatyverify.compliance.docs`` runs without a double import.
     if name in _DOCS:
         from treatyverify.treaty import docs
 

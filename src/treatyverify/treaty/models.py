@@ -44,10 +44,14 @@ from pydantic import (
     StrictInt,
     StringConstraints,
     ValidationInfo,
+    WithJsonSchema,
     model_validator,
 )
 
+from treatyverify.canonical import canonical_bytes
 from treatyverify.errors import SpecError, UnknownNameError
+from treatyverify.treaty.fielddocs import describe_fields
+from treatyverify.treaty.rules import CountingRule
 
 __all__ = [
     "CommittedDeclarationSpec",
@@ -128,10 +132,25 @@ def _probability(value: int | float) -> int | float:
     return value
 
 
-Number = Annotated[int | float, PlainValidator(_number)]
-NonNegative = Annotated[int | float, PlainValidator(_number), AfterValidator(_non_negative)]
-Positive = Annotated[int | float, PlainValidator(_number), AfterValidator(_positive)]
-Probability = Annotated[float | int, PlainValidator(_number), AfterValidator(_probability)]
+Number = Annotated[int | float, PlainValidator(_number), WithJsonSchema({"type": "number"})]
+NonNegative = Annotated[
+    int | float,
+    PlainValidator(_number),
+    AfterValidator(_non_negative),
+    WithJsonSchema({"type": "number", "minimum": 0}),
+]
+Positive = Annotated[
+    int | float,
+    PlainValidator(_number),
+    AfterValidator(_positive),
+    WithJsonSchema({"type": "number", "exclusiveMinimum": 0}),
+]
+Probability = Annotated[
+    float | int,
+    PlainValidator(_number),
+    AfterValidator(_probability),
+    WithJsonSchema({"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1}),
+]
 Count = Annotated[StrictInt, Field(ge=0)]
 Scalar = StrictBool | StrictInt | Number | Text
 """A parameter value: bool, int, float or non-empty string."""
@@ -188,7 +207,9 @@ def _add_months(start: date, months: int) -> date:
 class _Frozen(BaseModel):
     """Frozen model that rejects unknown fields."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", validate_default=True, json_schema_extra=describe_fields
+    )
 
 
 class _Bound(_Frozen):
@@ -379,6 +400,10 @@ class DueRule(_Frozen):
         For periodic declarations: due this many days after each period ends (days).
     days_after_event
         For declarations on change: due this many days after the change (days).
+    first_period_starts
+        For periodic declarations: when the first period begins, ``"entry-into-force"``
+        or ``"month-after-entry-into-force"`` (the first day of the month after the
+        month of entry into force).
     """
 
     days_after_entry_into_force: Count | None = None
@@ -386,6 +411,7 @@ class DueRule(_Frozen):
     interval_months: Annotated[StrictInt, Field(ge=1)] | None = None
     days_after_period_end: Count | None = None
     days_after_event: Count | None = None
+    first_period_starts: Literal["entry-into-force", "month-after-entry-into-force"] | None = None
 
     @model_validator(mode="after")
     def _not_empty(self) -> Self:
@@ -424,6 +450,22 @@ class DeclarationSchedule(_Frozen):
     def _kind_matches_due(self) -> Self:
         if self.kind == "periodic" and self.due.interval_months is None:
             raise ValueError("a periodic declaration needs due.interval_months")
+        if self.kind == "periodic" and (
+            self.due.first_period_starts is None or self.due.days_after_period_end is None
+        ):
+            missing = (
+                "days_after_period_end"
+                if self.due.days_after_period_end is None
+                else "first_period_starts"
+            )
+            raise ValueError(f"due.{missing}: a periodic declaration needs it to have a due date")
+        if self.kind == "initial" and (
+            self.due.days_after_entry_into_force is None and self.due.days_after_signature is None
+        ):
+            raise ValueError(
+                "due.days_after_entry_into_force: an initial declaration needs it "
+                "(or due.days_after_signature) to have a due date"
+            )
         if self.kind == "on-change" and self.due.days_after_event is None:
             raise ValueError("an on-change declaration needs due.days_after_event")
         return self
@@ -1122,6 +1164,8 @@ MonitoringMeasure = MonitoringNetwork | ScreeningCriterion
 class TreatySpec(_Frozen):
     """The specification of one treaty: every parameter a check may read.
 
+    Every section is optional and validated when present.
+
     Parameters
     ----------
     id
@@ -1144,11 +1188,37 @@ class TreatySpec(_Frozen):
         Free text.
     sources
         The treaty text, protocols and other documents the specification draws on.
-    parties, item_classes, limits, declarations, notifications, inspections,
-    methods, sampling, significant_quantities, timeliness_goals, committed_declarations,
-    stages, monitoring,
+    parties
+        The parties, and organisations with a role (at least one).
+    item_classes
+        Classes of accountable items whose declared numbers are counted.
+    limits
+        Numerical limits on sums of declared counts.
+    counting_rules
+        How declared counts relate: attributions and consistency rules
+        (:mod:`treatyverify.treaty.rules`).
+    declarations
+        The data declarations the parties exchange, with their due dates.
+    notifications
+        The notifications a party must give, with their deadlines.
+    inspections
+        The types of on-site inspection, with quotas, notice and durations.
+    methods
+        Technical verification methods and what each may reveal.
+    sampling
+        Statistical goals of random sampling of items to inspect.
+    significant_quantities
+        Significant quantities of nuclear material (kg).
+    timeliness_goals
+        Longest times between a diversion and its detection (days).
+    committed_declarations
+        Declarations given as commitments with a zero-knowledge proof.
+    stages
+        The stages of measures; each works on its own.
+    monitoring
+        The monitoring system of a test-ban treaty.
     dismantlement_steps
-        Sections; each optional, each validated when present.
+        The steps of a warhead dismantlement life cycle.
     instruments
         Gamma detector profiles (:class:`InstrumentProfile`) that methods name with
         their parameter ``instrument``.
@@ -1167,6 +1237,7 @@ class TreatySpec(_Frozen):
     parties: tuple[Party, ...] = Field(min_length=1)
     item_classes: tuple[ItemClass, ...] = ()
     limits: tuple[Limit, ...] = ()
+    counting_rules: tuple[CountingRule, ...] = ()
     declarations: tuple[DeclarationSchedule, ...] = ()
     notifications: tuple[NotificationType, ...] = ()
     inspections: tuple[InspectionType, ...] = ()
@@ -1208,6 +1279,7 @@ class TreatySpec(_Frozen):
             ("parties", (p.id for p in self.parties)),
             ("item_classes", (c.id for c in self.item_classes)),
             ("limits", (limit.id for limit in self.limits)),
+            ("counting_rules", (rule.id for rule in self.counting_rules)),
             ("declarations", (d.id for d in self.declarations)),
             ("notifications", (n.code for n in self.notifications)),
             ("inspections", (i.id for i in self.inspections)),
@@ -1258,17 +1330,24 @@ class TreatySpec(_Frozen):
                     f" (limits: {', '.join(sorted(limit_ids)) or 'none'})"
                 )
         for i, goal in enumerate(self.timeliness_goals):
-            for ref in goal.materials:
+            for j, ref in enumerate(goal.materials):
                 if ref not in materials:
                     raise ValueError(
-                        f"timeliness_goals.{i}.materials: {ref!r} has no significant quantity"
+                        f"timeliness_goals.{i}.materials.{j}: {ref!r} has no significant quantity"
                         f" (significant_quantities: {', '.join(sorted(materials)) or 'none'})"
                     )
         for i, limit in enumerate(self.limits):
-            for ref in limit.counts:
+            for j, ref in enumerate(limit.counts):
                 if ref not in classes:
                     raise ValueError(
-                        f"limits.{i}.counts: {ref!r} is not a declared item class"
+                        f"limits.{i}.counts.{j}: {ref!r} is not a declared item class"
+                        f" (item_classes: {', '.join(sorted(classes)) or 'none'})"
+                    )
+        for i, rule in enumerate(self.counting_rules):
+            for field, ref in rule.references():
+                if ref not in classes:
+                    raise ValueError(
+                        f"counting_rules.{i}.{field}: {ref!r} is not a declared item class"
                         f" (item_classes: {', '.join(sorted(classes)) or 'none'})"
                     )
         instruments = {instrument.id for instrument in self.instruments}
@@ -1284,17 +1363,17 @@ class TreatySpec(_Frozen):
                     f"this treaty (instruments: {', '.join(sorted(instruments)) or 'none'})"
                 )
         for i, note in enumerate(self.notifications):
-            for ref in note.applies_to:
+            for j, ref in enumerate(note.applies_to):
                 if ref not in classes:
                     raise ValueError(
-                        f"notifications.{i}.applies_to: {ref!r} is not a declared item class"
+                        f"notifications.{i}.applies_to.{j}: {ref!r} is not a declared item class"
                     )
         measures = set(self._measure_ids())
         for i, stage in enumerate(self.stages):
-            for ref in stage.measures:
+            for j, ref in enumerate(stage.measures):
                 if ref not in measures:
                     raise ValueError(
-                        f"stages.{i}.measures: {ref!r} is not a declaration, notification, "
+                        f"stages.{i}.measures.{j}: {ref!r} is not a declaration, notification, "
                         "inspection, method or monitoring entry of this treaty"
                     )
 
@@ -1518,18 +1597,36 @@ class TreatySpec(_Frozen):
     # -- identity -----------------------------------------------------------
 
     def canonical_json(self) -> str:
-        """The specification as canonical JSON (sorted keys, no spaces, UTF-8 text).
+        """The parsed specification as RFC 8785 canonical JSON (UTF-8 text).
 
         Fields left at their defaults are omitted, so that a section added to the schema
         later does not change the digest of a specification that does not use it.
         """
-        return json.dumps(
+        return canonical_bytes(self.model_dump(mode="json", exclude_defaults=True)).decode("utf-8")
+
+    def digest(self) -> str:
+        """Hex SHA-256 of the RFC 8785 bytes of ``{"format": TREATY_DIGEST_FORMAT,
+        "specification": <the parsed specification, defaults omitted>}``: the digest a
+        ledger pins, reproducible by any RFC 8785 encoder."""
+        document = {
+            "format": TREATY_DIGEST_FORMAT,
+            "specification": self.model_dump(mode="json", exclude_defaults=True),
+        }
+        return hashlib.sha256(canonical_bytes(document)).hexdigest()
+
+    def legacy_digest(self) -> str:
+        """The digest ledgers opened before :data:`TREATY_DIGEST_FORMAT` pin: hex SHA-256
+        of Python's ``json.dumps`` (sorted keys, no spaces, UTF-8), which writes ``2.0``
+        where RFC 8785 writes ``2``. Kept so that those ledgers still open."""
+        text = json.dumps(
             self.model_dump(mode="json", exclude_defaults=True),
             sort_keys=True,
             separators=(",", ":"),
             ensure_ascii=False,
         )
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
-    def digest(self) -> str:
-        """Hex SHA-256 of :meth:`canonical_json`, to pin the exact specification."""
-        return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
+
+TREATY_DIGEST_FORMAT = "treatyverify-treaty/1"
+"""Format tag hashed with the specification in :meth:`TreatySpec.digest`; a new way of
+forming the digest gets a new tag."""

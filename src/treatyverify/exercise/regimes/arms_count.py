@@ -23,13 +23,11 @@ from typing import Annotated, Any, Literal, cast
 from pydantic import Field
 
 from treatyverify.compliance.findings import Finding
+from treatyverify.compliance.inspections import compare_with_declaration, reentry_vehicle_finding
 from treatyverify.compliance.limits import evaluate_limits
+from treatyverify.compliance.rollforward import check_declaration
 from treatyverify.exchange.declarations import Declaration, submit_declaration
-from treatyverify.exchange.inspections import (
-    InspectionReport,
-    compare_with_declaration,
-    submit_inspection,
-)
+from treatyverify.exchange.inspections import InspectionReport, submit_inspection
 from treatyverify.exercise.regime import RunTruth
 from treatyverify.exercise.scenario import (
     Compliant,
@@ -44,7 +42,6 @@ from treatyverify.notifications.notices import NOTICE_KIND, Notice, submit_notic
 from treatyverify.notifications.rollforward import (
     Baseline,
     CountDeclaration,
-    check_declaration,
     rollforward,
 )
 from treatyverify.records.ledger import Record
@@ -138,9 +135,12 @@ class ArmsCountScenario(ScenarioBase):
         The treaty's declaration schedules of the baseline and of the periodic update.
     update_as_of
         The time the periodic update holds for (UTC); sent one day later.
-    bases, facilities, eliminations
-        See their classes; ``facilities`` holds places other than bases (for example
-        undeclared storage).
+    bases
+        The declared bases with deployed missiles.
+    facilities
+        Places other than bases (for example undeclared storage).
+    eliminations
+        Missiles the host eliminates (reductions), each notified.
     """
 
     regime: Literal["arms-count"]
@@ -616,25 +616,16 @@ class _Run:
             scenario.baseline_schedule,
         )
         self._propose_all([compare_with_declaration(record, (baseline_record, rolled))])
-        counted = self.loading[missile]
-        briefed = base.warheads_per_missile
-        verdict = "matches" if counted == briefed else "differs from"
-        self._propose_all(
-            [
-                Finding(
-                    rule="inspection:reentry-vehicles",
-                    subject=self.host,
-                    statement=(
-                        f"inspection {ref} at {site}: {counted} reentry vehicles counted on "
-                        f"missile {missile}, which {verdict} the {briefed} briefed"
-                    ),
-                    compliant=counted == briefed,
-                    values={"item": missile, "site": site, "briefed": briefed, "counted": counted},
-                    source=BRIEFING_SOURCE,
-                    basis=(briefing, record),
-                )
-            ]
+        finding = reentry_vehicle_finding(
+            report=record,
+            briefing=briefing,
+            host=self.host,
+            missile=missile,
+            briefed=base.warheads_per_missile,
+            counted=self.loading[missile],
+            source=BRIEFING_SOURCE,
         )
+        self._propose_all([finding])
 
     def _update(self) -> None:
         context, scenario = self.context, self.scenario

@@ -29,15 +29,12 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from treatyverify.barrier.barrier import (
-    STATUS_INCONCLUSIVE,
-    STATUS_OK,
     InformationBarrier,
-    Release,
 )
 from treatyverify.barrier.catalog import default_registry
 from treatyverify.barrier.registry import MethodRegistry
 from treatyverify.barrier.sensitive import SALT_BYTES, SensitiveData
-from treatyverify.compliance.findings import Finding
+from treatyverify.compliance.authentication import AUTHENTICATION_RULE, authentication_finding
 from treatyverify.errors import TreatyVerifyError
 from treatyverify.exercise.regime import RunTruth
 from treatyverify.exercise.scenario import (
@@ -91,7 +88,7 @@ CUSTODY_CHECK_KIND = "custody_check"
 """Ledger kind of the inspectors' chain-of-custody check at one step: body
 ``{"step", "inspection", "objective", "items", "seals"}``."""
 
-RULE = "authentication:item"
+RULE = AUTHENTICATION_RULE
 GAMMA = "gamma"
 NEUTRON = "neutron"
 NO_NEUTRON_COUNTS = "neutron_counter_empty"
@@ -276,7 +273,21 @@ class HoaxItems(Strategy):
 
 
 class DismantlementScenario(ScenarioBase):
-    """A dismantlement exercise (see the module docstring and the docs page)."""
+    """A dismantlement exercise (see the module docstring and the docs page).
+
+    Attributes
+    ----------
+    facilities
+        The host's facilities that hold the items.
+    warhead_types
+        The kinds of warhead, with the hidden properties each item of a kind has.
+    items
+        The declared items, each of a warhead type and a treaty item class.
+    schedule
+        The dismantlement steps the items go through and the time each takes.
+    measurement
+        How the items are measured behind the information barrier.
+    """
 
     regime: Literal["dismantlement"]
     strategy: Annotated[Compliant | HoaxItems, Field(discriminator="kind")]
@@ -677,22 +688,6 @@ def _sampling_notes(spec: TreatySpec, items: int) -> dict[str, str]:
     }
 
 
-def _verdict(releases: Sequence[Release]) -> tuple[list[str], list[str], list[str]]:
-    """Methods that failed, that were inconclusive, and that ended in an error.
-
-    An inconclusive method is never a pass: the item is not authenticated, and in
-    practice it would be measured again (the simulation does not re-measure).
-    """
-    failed = [
-        r.method_id for r in releases if r.status == STATUS_OK and r.outputs.get("pass") is False
-    ]
-    inconclusive = [r.method_id for r in releases if r.status == STATUS_INCONCLUSIVE]
-    errors = [  # "error", or any status this code does not know
-        r.method_id for r in releases if r.status not in (STATUS_OK, STATUS_INCONCLUSIVE)
-    ]
-    return failed, inconclusive, errors
-
-
 class DismantlementRegime:
     """The ``dismantlement`` regime (see the module docstring)."""
 
@@ -860,32 +855,12 @@ def _authenticate_one(
     inspector = scenario.inspectors[0]
     context.advance(seconds=m.counting_time_s + m.neutron_counting_time_s)
     releases, release_record = context.measure(prepared.barrier, data, item=item_id, by=inspector)
-    failed, inconclusive, errors = _verdict(releases)
-    compliant = not failed and not inconclusive and not errors
-    if compliant:
-        statement = f"item {item_id} passed every attribute ({len(releases)} methods)"
-    else:
-        parts = [
-            f"failed {', '.join(failed)}" if failed else "",
-            f"inconclusive {', '.join(inconclusive)} (to be measured again)"
-            if inconclusive
-            else "",
-            f"no decision from {', '.join(errors)}" if errors else "",
-        ]
-        statement = f"item {item_id} is not authenticated: " + "; ".join(p for p in parts if p)
-    finding = Finding(
-        rule=RULE,
-        subject=scenario.host,
-        statement=statement,
-        compliant=compliant,
-        values={
-            "item": item_id,
-            "failed": failed,
-            "inconclusive": inconclusive,
-            "errors": errors,
-        },
-        source=f"{context.spec.id}: dismantlement step {scenario.schedule.authentication_step}, "
-        f"methods {', '.join(r.method_id for r in releases)}",
+    finding = authentication_finding(
+        treaty=context.spec.id,
+        host=scenario.host,
+        item=item_id,
+        step=scenario.schedule.authentication_step,
+        releases=releases,
         basis=(declaration, release_record),
     )
     context.propose(finding, by=inspector)

@@ -44,10 +44,10 @@ from typing import Annotated, Literal, TypeVar
 import numpy as np
 from pydantic import Field, model_validator
 
-from treatyverify.barrier.barrier import STATUS_INCONCLUSIVE, STATUS_OK, InformationBarrier
+from treatyverify.barrier.barrier import InformationBarrier
 from treatyverify.barrier.catalog import default_registry
 from treatyverify.barrier.sensitive import SensitiveData
-from treatyverify.compliance.findings import Finding
+from treatyverify.compliance.authentication import material_balance_finding
 from treatyverify.errors import InputError
 from treatyverify.exercise.regime import RunTruth
 from treatyverify.exercise.scenario import (
@@ -178,7 +178,15 @@ class DiversionStrategy(Strategy):
 
 
 class MaterialBalanceScenario(ScenarioBase):
-    """A scenario of the ``material-balance`` regime (see the module docstring)."""
+    """A scenario of the ``material-balance`` regime (see the module docstring).
+
+    Attributes
+    ----------
+    facility
+        The reprocessing plant whose material is balanced.
+    accountancy
+        The material accountancy plan: method, inspections and campaigns.
+    """
 
     regime: Literal["material-balance"]
     facility: Plant
@@ -506,42 +514,18 @@ def _judge(
     data = SensitiveData({"balance": balance}, salt=context.rng.bytes(32))
     lead = scenario.inspectors[0]
     releases, release = context.measure(prepared.barrier, data, item=campaign, by=lead)
-    status, reason = releases[0].status, releases[0].reason
-    outputs = releases[0].outputs if status == STATUS_OK else {}
-    # Only an ``ok`` release can pass; an inconclusive one (the campaign would be
-    # evaluated again) and an error are findings of non-compliance that say so.
-    passed = outputs.get("pass") is True
-    alpha = prepared.method.number("false_alarm_probability")
-    if status == STATUS_OK:
-        verdict = "closes within" if passed else "does not close within"
-    elif status == STATUS_INCONCLUSIVE:
-        verdict = f"is inconclusive ({reason}; to be evaluated again) against"
-    else:
-        verdict = f"could not be evaluated ({reason}) against"
-    context.propose(
-        Finding(
-            rule=f"material-balance:{prepared.method.id}",
-            subject=scenario.host,
-            statement=(
-                f"the {prepared.material} balance of {campaign} ({len(records.periods)} "
-                f"balance periods) {verdict} the measurement errors at a campaign "
-                f"false-alarm probability of {alpha:g}"
-            ),
-            compliant=passed,
-            values={
-                "item": campaign,
-                "facility": scenario.facility.id,
-                "periods": len(records.periods),
-                "false_alarm_probability": alpha,
-                "status": status,
-                **({} if reason is None else {"reason": reason}),
-            },
-            source=prepared.method.source,
-            basis=(*basis, release),
-        ),
-        by=lead,
+    finding = material_balance_finding(
+        method=prepared.method,
+        host=scenario.host,
+        facility=scenario.facility.id,
+        material=prepared.material,
+        campaign=campaign,
+        periods=len(records.periods),
+        release=releases[0],
+        basis=(*basis, release),
     )
-    return passed
+    context.propose(finding, by=lead)
+    return finding.compliant
 
 
 @dataclass

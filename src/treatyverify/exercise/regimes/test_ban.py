@@ -42,7 +42,12 @@ from pydantic import Field
 from shapely.geometry import Point, Polygon
 from shapely.validation import explain_validity
 
-from treatyverify.compliance.findings import Finding
+from treatyverify.compliance.screening import (
+    SCREENING_RULE,
+    EventResult,
+    WindowResult,
+    screening_finding,
+)
 from treatyverify.errors import InputError, TreatyVerifyError
 from treatyverify.exercise.regime import RunTruth
 from treatyverify.exercise.scenario import Compliant, ScenarioBase, ScenarioError, Strategy, Strict
@@ -90,14 +95,8 @@ DATA_ENV = "TREATYVERIFY_DATA"
 SCREENING_CRITERIA = frozenset({"ms-mb", "depth"})
 """Seismic screening criteria of a treaty specification this regime can apply."""
 
-RULE = "monitoring:event-screening"
-"""Rule id of the regime's findings."""
-
-RULE_SOURCE = (
-    "CTBT Article IV, paragraphs 29-34 (consultation and clarification of an event; "
-    "request for an on-site inspection); Protocol Part I, paragraph 17 and Annex 2 to the "
-    "Protocol (event screening); criteria from the treaty specification"
-)
+RULE = SCREENING_RULE
+"""Rule id of the regime's findings (:mod:`treatyverify.compliance.screening`)."""
 
 ML_RANGE_KM = (10.0, 1000.0)
 """Hypocentral distances of the IASPEI ML formula used for synthetic amplitudes, km."""
@@ -285,8 +284,12 @@ class TestBanScenario(ScenarioBase):
 
     Attributes
     ----------
-    territory, monitoring, waveforms
-        See their classes.
+    territory
+        The host's territory, where an event requires consultation.
+    monitoring
+        How the monitoring is run: stations, windows, screening.
+    waveforms
+        Where each run's waveforms come from: synthetic or real records.
     """
 
     __test__ = False  # not a pytest test class, despite its name
@@ -761,69 +764,6 @@ def _add_event(
 # Analysis of one window --------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class EventResult:
-    """One located event of a window.
-
-    Attributes
-    ----------
-    location
-        The location.
-    used
-        The picks the location used.
-    magnitudes
-        Network magnitudes (mb, Ms_20, ML), computed or not.
-    screening
-        Screening decisions, one per criterion.
-    inside
-        Whether the epicentre is inside the host's territory.
-    """
-
-    location: Location
-    used: tuple[Pick, ...]
-    magnitudes: tuple[NetworkMagnitude, ...]
-    screening: tuple[ScreeningDecision, ...]
-    inside: bool
-
-    @property
-    def requires_consultation(self) -> bool:
-        """Inside the territory, and no criterion screened it out."""
-        return self.inside and not any(d.screened_out for d in self.screening)
-
-
-@dataclass(frozen=True)
-class WindowResult:
-    """What the monitoring found in one window.
-
-    Attributes
-    ----------
-    detections, picks
-        Numbers of detections and of stations with a vertical detection.
-    events
-        The located events, the largest first (see :func:`.pipeline.locate_events`).
-    reason
-        Why no event was located (empty when one was).
-    """
-
-    detections: int
-    picks: int
-    events: tuple[EventResult, ...]
-    reason: str
-
-    @property
-    def requires_consultation(self) -> bool:
-        """Some located event requires consultation and clarification."""
-        return any(e.requires_consultation for e in self.events)
-
-    @property
-    def decisive(self) -> EventResult | None:
-        """The event the window's finding is about: the first that requires
-        consultation, else the largest; ``None`` without an event."""
-        flagged = [e for e in self.events if e.requires_consultation]
-        chosen = flagged or list(self.events)
-        return chosen[0] if chosen else None
-
-
 def _analyse(
     stream: obspy.Stream,
     scenario: TestBanScenario,
@@ -963,61 +903,6 @@ def _bulletin(
     )
 
 
-def _finding(
-    scenario: TestBanScenario,
-    spec: TreatySpec,
-    window_id: str,
-    result: WindowResult,
-    record: Record,
-    osi: bool,
-) -> Finding:
-    """The window's finding: non-compliance for an event requiring consultation."""
-    event = result.decisive
-    host = scenario.host
-    if event is None or not event.requires_consultation:
-        where = (
-            "no event was located"
-            if event is None
-            else (
-                "the located event is outside the host's territory"
-                if len(result.events) == 1 and not event.inside
-                else (
-                    "the located event was screened out as natural"
-                    if len(result.events) == 1
-                    else f"none of the {len(result.events)} located events is inside the "
-                    "host's territory and not screened out"
-                )
-            )
-        )
-        return Finding(
-            RULE, host, f"{window_id}: {where}", True, {"item": window_id}, RULE_SOURCE, (record,)
-        )
-    location = event.location
-    inspection = spec.inspection(scenario.monitoring.inspection)
-    ellipse = location.ellipse
-    area = math.pi * ellipse.semi_major_km * ellipse.semi_minor_km
-    max_area = float(inspection.require("max_area_km2"))
-    outcomes = {d.criterion: d.outcome for d in event.screening}
-    statement = (
-        f"{window_id}: event at {location.latitude_deg:.3f} N {location.longitude_deg:.3f} E, "
-        f"{location.origin_time.isoformat()}Z, inside the territory of {host} and not screened "
-        f"out ({', '.join(f'{k}: {v}' for k, v in sorted(outcomes.items()))}): an event "
-        "requiring consultation and clarification"
-        + (f"; {inspection.id} requested" if osi else "; no on-site inspection request left")
-    )
-    values = {
-        "item": window_id,
-        "latitude_deg": round(location.latitude_deg, 4),
-        "longitude_deg": round(location.longitude_deg, 4),
-        "stations": len(event.used),
-        "screening": outcomes,
-        "ellipse_area_km2": round(area, 1),
-        "ellipse_within_inspection_area": area <= max_area,
-        "inspection_requested": osi,
-    }
-    return Finding(RULE, host, statement, False, values, RULE_SOURCE, (record,))
-
-
 # The regime --------------------------------------------------------------------------
 
 
@@ -1100,7 +985,15 @@ def _play(context: RunContext, scenario: TestBanScenario, prepared: Prepared) ->
         osi = result.requires_consultation and requests < scenario.inspector.quota
         requests += osi
         context.propose(
-            _finding(scenario, context.spec, window_id, result, record, osi),
+            screening_finding(
+                spec=context.spec,
+                host=scenario.host,
+                inspection_id=scenario.monitoring.inspection,
+                window_id=window_id,
+                result=result,
+                record=record,
+                osi=osi,
+            ),
             by=scenario.inspectors[0],
         )
     stations = float(len(prepared.coordinates))

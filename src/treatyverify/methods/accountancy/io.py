@@ -56,29 +56,83 @@ from treatyverify.methods.accountancy.model import (
     MaterialBalanceArea,
     PhysicalInventory,
 )
+from treatyverify.treaty.fielddocs import describe_fields
 
-__all__ = ["facility_to_data", "load_facility", "parse_facility", "write_facility"]
+__all__ = [
+    "FacilityFile",
+    "facility_to_data",
+    "load_facility",
+    "parse_facility",
+    "write_facility",
+]
 
 T = TypeVar("T")
 
 
 class _Raw(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Frozen, and unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=describe_fields)
 
 
-class _RawKmp(_Raw):
+class KmpEntry(_Raw):
+    """A key measurement point: where material is measured.
+
+    Attributes
+    ----------
+    id
+        Identifier, e.g. ``KMP-A``.
+    kind
+        ``flow`` (material entering or leaving the area) or ``inventory`` (material held).
+    description
+        What is measured there.
+    """
+
     id: str
     kind: Literal["flow", "inventory"]
     description: str = ""
 
 
-class _RawMba(_Raw):
+class MbaSection(_Raw):
+    """The material balance area whose balance is closed.
+
+    Attributes
+    ----------
+    id
+        Identifier, e.g. ``MBA-1``.
+    name
+        What the area is.
+    kmps
+        Its key measurement points (at least one).
+    """
+
     id: str
     name: str
-    kmps: list[_RawKmp] = Field(min_length=1)
+    kmps: list[KmpEntry] = Field(min_length=1)
 
 
-class _RawBatch(_Raw):
+class BatchEntry(_Raw):
+    """A batch of nuclear material, as measured.
+
+    Attributes
+    ----------
+    id
+        Batch identifier.
+    element
+        Element accounted for, e.g. ``Pu`` or ``U``.
+    isotope
+        Isotope accounted for, e.g. ``U-235``, when the account is of one isotope.
+    mass
+        Mass of the element (or isotope), in ``unit``.
+    unit
+        Unit of ``mass``: ``kg`` or ``g``.
+    method
+        Measurement method id (or ids, for a mass measured in steps), from the error
+        table or this file's ``methods``.
+    kmp
+        Key measurement point where the batch was measured.
+    """
+
     id: str
     element: str
     isotope: str | None = None
@@ -93,29 +147,78 @@ class _RawBatch(_Raw):
         return [value] if isinstance(value, str) else value
 
 
-class _RawChange(_RawBatch):
+class ChangeEntry(BatchEntry):
+    """An inventory change: a batch that entered or left the area.
+
+    Attributes
+    ----------
+    kind
+        ``receipt``, ``shipment`` or ``measured-discard``.
+    time
+        When the change happened (UTC, ISO 8601).
+    """
+
     kind: str
     time: datetime
 
 
-class _RawInventory(_Raw):
+class InventoryEntry(_Raw):
+    """A physical inventory taken at one time.
+
+    Attributes
+    ----------
+    time
+        When it was taken (UTC, ISO 8601).
+    items
+        The batches on inventory.
+    """
+
     time: datetime
-    items: list[_RawBatch] = Field(default_factory=list)
+    items: list[BatchEntry] = Field(default_factory=list)
 
 
-class _RawPeriod(_Raw):
+class PeriodEntry(_Raw):
+    """A material balance period between two physical inventories.
+
+    Attributes
+    ----------
+    id
+        Identifier, e.g. ``2025-01``.
+    start, end
+        First and last moment of the period (UTC, ISO 8601).
+    changes
+        Inventory changes during the period.
+    """
+
     id: str
     start: datetime
     end: datetime
-    changes: list[_RawChange] = Field(default_factory=list)
+    changes: list[ChangeEntry] = Field(default_factory=list)
 
 
-class _RawFacility(_Raw):
-    mba: _RawMba
+class FacilityFile(_Raw):
+    """A facility file: one material balance area, its inventories and balance periods.
+
+    Attributes
+    ----------
+    mba
+        The material balance area.
+    methods
+        Measurement methods with their relative standard deviations, overriding or
+        adding to the shipped international target values.
+    calibrations
+        Recalibration times (UTC) per method id; each starts a new systematic error.
+    inventories
+        Physical inventories, one more than periods, in time order.
+    periods
+        Balance periods (at least one), in time order.
+    """
+
+    mba: MbaSection
     methods: list[MethodErrors] = Field(default_factory=list)
     calibrations: dict[str, list[datetime]] = Field(default_factory=dict)
-    inventories: list[_RawInventory]
-    periods: list[_RawPeriod] = Field(min_length=1)
+    inventories: list[InventoryEntry]
+    periods: list[PeriodEntry] = Field(min_length=1)
 
 
 def _format_loc(loc: tuple[int | str, ...]) -> str:
@@ -133,7 +236,7 @@ def _build(name: str, path: str, make: Callable[[], T]) -> T:
         raise InputError(exc.message, where=f"{name}: {inner}") from None
 
 
-def _batch(raw: _RawBatch) -> Batch:
+def _batch(raw: BatchEntry) -> Batch:
     return Batch(
         id=raw.id,
         element=raw.element,
@@ -145,7 +248,7 @@ def _batch(raw: _RawBatch) -> Batch:
     )
 
 
-def _change(raw: _RawChange) -> InventoryChange:
+def _change(raw: ChangeEntry) -> InventoryChange:
     batch = _batch(raw)
     return InventoryChange(kind=raw.kind, time=raw.time, batch=batch)  # type: ignore[arg-type]
 
@@ -171,7 +274,7 @@ def parse_facility(
         One error naming ``name`` and the field.
     """
     try:
-        raw = _RawFacility.model_validate(data)
+        raw = FacilityFile.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = _format_loc(tuple(err["loc"]))

@@ -28,6 +28,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from treatyverify.errors import InputError, UnknownNameError
+from treatyverify.treaty.fielddocs import describe_fields
 
 __all__ = [
     "ErrorModel",
@@ -64,7 +65,7 @@ class MethodErrors(BaseModel):
         What is measured and how.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=describe_fields)
 
     id: MethodId
     random_rsd: float = Field(ge=0.0, lt=1.0, allow_inf_nan=False)

@@ -1,4 +1,4 @@
-"""Tests of treatyverify.records.canonical: RFC 8785 (JCS) encoding and strict parsing.
+"""Tests of treatyverify.canonical: RFC 8785 (JCS) encoding and strict parsing.
 
 Reference data (public test vectors, cited where used):
 
@@ -28,15 +28,15 @@ import rfc8785
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from treatyverify.errors import InputError
-from treatyverify.records import canonical
-from treatyverify.records.canonical import (
+from treatyverify import canonical
+from treatyverify.canonical import (
     MAX_EXACT_INTEGER,
     CanonicalError,
     canonical_bytes,
     is_canonical,
     parse_canonical,
 )
+from treatyverify.errors import InputError
 
 
 def from_bits(bits: str) -> float:
