@@ -63,10 +63,9 @@ def test_evaluate_applies_the_counting_rules_and_due_dates(tmp_path: Path) -> No
     assert warheads["values"]["declared"] == 1560 and warheads["compliant"] is False
     # 100 deployed ICBMs cannot sit in 50 deployed launchers.
     assert by_rule[("counting:icbm-in-deployed-launcher", "ru")]["compliant"] is False
-    # Neither party gave the initial database due on 22 March 2011.
-    initial = by_rule[("declaration-due:initial-database", "us")]
-    assert initial["compliant"] is False and "2011-03-22" in initial["values"]["missing"]
-    assert "Part Four, Section II, paragraph 1" in initial["source"]
+    # The initial database was due on 22 March 2011, before this ledger was opened:
+    # not judged (tests/compliance/test_schedules.py judges it on a ledger of 2011).
+    assert ("declaration-due:initial-database", "us") not in by_rule
 
 
 def test_a_declaration_before_entry_into_force_is_refused_and_nothing_written(

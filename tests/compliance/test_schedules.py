@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from rule_helpers import declaration
+from rule_helpers import declaration, record
 
 from treatyverify.compliance.schedules import due_declarations, evaluate_schedules
 from treatyverify.errors import InputError
@@ -104,3 +104,17 @@ def test_a_declaration_dated_before_entry_into_force_is_refused() -> None:
     with pytest.raises(InputError, match="before treaty new-start entered into force") as caught:
         parse_declaration(body, where="d.json").check(SPEC)
     assert str(caught.value).count("\n") == 0 and "as_of" in str(caught.value)
+
+
+def test_due_dates_before_the_ledger_opened_are_not_judged() -> None:
+    # A ledger opened on 1 October 2011 could not have received the initial database
+    # (due 22 March 2011) nor the first six-month update (due 30 September 2011).
+    opened = record(0, "ledger_open", "us", "2011-10-01T00:00:00Z", {})
+    found = evaluate_schedules(SPEC, [opened], as_of=date(2012, 5, 1))
+    assert not [f for f in found if f.rule == "declaration-due:initial-database"]
+    # The second period (1 September 2011 - 29 February 2012, a leap year) was due 30 days
+    # after its last day: 30 March 2012.
+    updates = _by_party(found, "declaration-due:six-month-update")
+    assert updates["us"].values["missing"] == ["2012-03-30"]
+    assert updates["us"].values["not_judged_before_opening"] == 1
+    assert "1 due before the ledger opened on 2011-10-01 not judged" in updates["us"].statement

@@ -16,7 +16,9 @@ ledger record that carries it, and is on time when that day is not after the due
   ``days_after_event`` later. A change never declared cannot be seen in the ledger.
 
 Only due dates passed before the evaluation date give findings: one per party and
-schedule, compliant when every declaration due was given on time.
+schedule, compliant when every declaration due was given on time. Due dates before the
+ledger opened (the day of its record 0, when the records include it) are not judged:
+the ledger could not have received those declarations; the finding says how many.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from treatyverify.compliance.findings import Finding
 from treatyverify.errors import InputError
 from treatyverify.exchange.declarations import DECLARATION_KIND, Declaration, parse_declaration
 from treatyverify.notifications.deadlines import parse_utc
-from treatyverify.records.ledger import Record
+from treatyverify.records.ledger import GENESIS_KIND, Record
 from treatyverify.treaty import DeclarationSchedule, TreatySpec
 
 __all__ = ["DueDeclaration", "due_declarations", "evaluate_schedules"]
@@ -175,13 +177,17 @@ def evaluate_schedules(
     """One finding per party and declaration schedule with a due date passed by
     ``as_of``; rule ``declaration-due:<schedule>``, compliant when none is missing or
     late."""
-    owed = due_declarations(spec, records, as_of=as_of)
+    listed = list(records)
+    opened = next((_day(r) for r in listed if r.kind == GENESIS_KIND), None)
+    owed = due_declarations(spec, listed, as_of=as_of)
     findings: list[Finding] = []
     for schedule in spec.declarations:
         for party in spec.consensus_parties():
             items = [o for o in owed if o.schedule == schedule.id and o.party == party]
-            if items:
-                findings.append(_finding(schedule, party, items, as_of))
+            earlier = [o for o in items if opened is not None and o.due < opened]
+            judged = [o for o in items if o not in earlier]
+            if judged:
+                findings.append(_finding(schedule, party, judged, as_of, len(earlier), opened))
     return findings
 
 
@@ -192,7 +198,12 @@ def _label(item: DueDeclaration) -> str:
 
 
 def _finding(
-    schedule: DeclarationSchedule, party: str, items: list[DueDeclaration], as_of: date
+    schedule: DeclarationSchedule,
+    party: str,
+    items: list[DueDeclaration],
+    as_of: date,
+    earlier: int = 0,
+    opened: date | None = None,
 ) -> Finding:
     missing = [o for o in items if o.given is None]
     late = [o for o in items if o.late]
@@ -207,6 +218,8 @@ def _finding(
         parts.append(f"{len(late)} late (first:{seq}, {_label(first)})")
     if compliant:
         parts.append("all given on time")
+    if earlier:
+        parts.append(f"{earlier} due before the ledger opened on {opened} not judged")
     return Finding(
         rule=f"declaration-due:{schedule.id}",
         subject=party,
@@ -219,6 +232,7 @@ def _finding(
                 {"due": o.due.isoformat(), "seq": o.given.seq} for o in late if o.given is not None
             ],
             "as_of": as_of.isoformat(),
+            "not_judged_before_opening": earlier,
         },
         source=schedule.source,
         basis=tuple(o.given for o in items if o.given is not None),
