@@ -89,7 +89,10 @@ def init_command(
     Record 0 holds the specification file's exact text and its digest, so every later
     command (and every copy of the ledger) works from that specification.
     """
+    from treatyverify.compliance.coverage import require_every_rule_checked
+
     spec, text = treaty_source(treaty)
+    require_every_rule_checked(spec, name=str(treaty), text=text)
     keyring = read_keyring(keys) or {}
     for party in keyring:
         spec.party(party)

@@ -15,7 +15,7 @@ from treatyverify.cli.common import (
     output_path,
     print_table,
 )
-from treatyverify.files import write_atomically
+from treatyverify.files import read_text, write_atomically
 from treatyverify.treaty import list_treaties, load_treaty, validate_treaty_file
 from treatyverify.treaty.loader import treaty_skeleton
 
@@ -93,8 +93,15 @@ def validate_command(
     file: Path = typer.Argument(..., help="Treaty specification (YAML)."),
     as_json: bool = JsonOption,
 ) -> None:
-    """Validate a treaty specification file; exit status 2 naming the field if it is bad."""
+    """Validate a treaty specification file; exit status 2 naming the field if it is bad.
+
+    Besides the schema, every rule the file states must be one a compliance rule or
+    library check reads (docs/compliance.md); a rule the engine does not know is refused.
+    """
+    from treatyverify.compliance.coverage import require_every_rule_checked
+
     spec = validate_treaty_file(file)
+    require_every_rule_checked(spec, name=str(file), text=read_text(file))
     if as_json:
         emit_json({"file": str(file), "id": spec.id, "valid": True, "digest": spec.digest()})
         return
