@@ -143,12 +143,21 @@ def test_new_start_allows_ten_type_one_inspections_a_treaty_year(start: Space) -
     assert start.submit("inspect", start.file(ru_report), "ru")[0] == 0
 
 
+def type_two(ref: str) -> dict[str, Any]:
+    observed = {"non-deployed-icbm-launcher": 4}
+    return type_one(ref, inspection_type="type-two", observed=observed)
+
+
 def test_new_start_allows_eight_type_two_inspections_a_treaty_year(start: Space) -> None:
     for number in range(1, 9):
-        report = type_one(f"t2-{number}", inspection_type="type-two")
-        assert start.submit("inspect", start.file(report), "us")[0] == 0
-    report = type_one("t2-9", inspection_type="type-two")
-    start.refused("inspect", start.file(report), "us", "quota of 8")
+        assert start.submit("inspect", start.file(type_two(f"t2-{number}")), "us")[0] == 0
+    start.refused("inspect", start.file(type_two("t2-9")), "us", "quota of 8")
+
+
+def test_a_type_two_inspection_records_only_non_deployed_arms(start: Space) -> None:
+    # Article XI.3: Type Two inspections concern non-deployed strategic offensive arms.
+    report = type_one("t2-deployed", inspection_type="type-two")
+    start.refused("inspect", start.file(report), "us", "may record only")
 
 
 @pytest.mark.parametrize(

@@ -150,6 +150,7 @@ LIBRARY_CHECKS: dict[str, str] = {
         "treatyverify.notifications.geometry.parse_impact_area"
     ),
     "notifications.*.required_fields": "treatyverify.notifications.notices.Notice.check",
+    "inspections.*.may_record": "treatyverify.exchange.inspections.submit_inspection",
 }
 """Stated rules read by a library check outside the findings rules (pattern -> callable):
 they decide whether a notice is due or refuse a notice that lacks its fields."""
@@ -251,6 +252,9 @@ def _stated(spec: TreatySpec) -> list[tuple[str, str, str]]:
                 f"years {p.from_year}-{p.to_year}: {p.per_year}" for p in inspection.quota_by_period
             )
             out.append((f"inspections.{inspection.id}.quota_by_period", periods, inspection.source))
+        if inspection.may_record:
+            classes = ", ".join(inspection.may_record)
+            out.append((f"inspections.{inspection.id}.may_record", classes, inspection.source))
         for name in (
             "annual_quota",
             "notice_hours",

@@ -137,6 +137,12 @@ def submit_inspection(
             spec.item_class(item_class)
         if count < 0:
             raise InputError("a count is never negative", where=f"{where}: observed.{item_class}")
+        if inspection.may_record and item_class not in inspection.may_record:
+            raise InputError(
+                f"a {inspection.name} may record only {', '.join(inspection.may_record)} "
+                f"({inspection.source})",
+                where=f"{where}: observed.{item_class}",
+            )
     quota = inspection.quota_for_year(report.treaty_year)
     done = sum(
         1

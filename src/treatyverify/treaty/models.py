@@ -572,6 +572,9 @@ class InspectionType(_Bound):
         Largest inspection area (km²).
     max_linear_extent_km
         Largest linear distance across the inspection area (km).
+    may_record
+        Item classes whose counts a report of this type may record; empty: any class of
+        the treaty.
     source
         Article and paragraph for every number in the entry.
     """
@@ -579,6 +582,7 @@ class InspectionType(_Bound):
     id: Slug
     name: Text
     purpose: Text
+    may_record: tuple[Slug, ...] = ()
     annual_quota: Count | None = None
     quota_by_period: tuple[QuotaPeriod, ...] = ()
     notice_hours: NonNegative | None = None
@@ -1362,6 +1366,13 @@ class TreatySpec(_Frozen):
                     f"methods.{i}.parameters.instrument: {named!r} is not an instrument of "
                     f"this treaty (instruments: {', '.join(sorted(instruments)) or 'none'})"
                 )
+        for i, inspection in enumerate(self.inspections):
+            for j, ref in enumerate(inspection.may_record):
+                if ref not in classes:
+                    raise ValueError(
+                        f"inspections.{i}.may_record.{j}: {ref!r} is not a declared item class"
+                        f" (item_classes: {', '.join(sorted(classes)) or 'none'})"
+                    )
         for i, note in enumerate(self.notifications):
             for j, ref in enumerate(note.applies_to):
                 if ref not in classes:
