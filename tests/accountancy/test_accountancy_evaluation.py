@@ -12,6 +12,7 @@ from treatyverify.barrier.catalog import default_registry
 from treatyverify.barrier.sensitive import SensitiveData
 from treatyverify.errors import InputError
 from treatyverify.methods.accountancy import abrupt, material_balance, reprocessing_plant
+from treatyverify.methods.accountancy.detection import page_detection_probability_mc
 from treatyverify.methods.accountancy.evaluation import evaluate_campaign
 from treatyverify.treaty import load_treaty
 
@@ -40,13 +41,17 @@ def test_an_abrupt_loss_of_five_significant_quantities_is_caught_when_it_happens
     assert result.gemuf.alarm
 
 
-def test_the_yardstick_is_the_single_balance_detection_probability() -> None:
+def test_the_sq_detection_is_that_of_the_decision_rule_not_of_one_month() -> None:
     balance = material_balance(reprocessing_plant(4), "Pu")
     result = evaluate_campaign(balance, false_alarm_probability=0.05, significant_quantity_kg=8.0)
     sigma = float(balance.sigma_muf_kg[0])
-    # Phi(SQ/sigma - z_0.95), z_0.95 = 1.6449 (normal table)
-    expected = stats.norm.cdf(8.0 / sigma - 1.6449)
-    assert math.isclose(result.abrupt_sq_detection[0], expected, abs_tol=1e-4)
+    # the single-month test, Phi(SQ/sigma - z_0.95), z_0.95 = 1.6449 (normal table)
+    single_month = stats.norm.cdf(8.0 / sigma - 1.6449)
+    mc = page_detection_probability_mc(
+        abrupt(8.0, 0), balance.covariance_kg2, k=result.page.k, h=result.page.h, trials=200_000
+    )
+    assert abs(result.sq_detection[0] - mc.probability) < 4.5 * mc.standard_error
+    assert not math.isclose(result.sq_detection[0], single_month, abs_tol=0.1)
     summary = result.summary()
     assert summary["periods"] == 12 and len(summary["by_period"]) == 12
 

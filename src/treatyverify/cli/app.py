@@ -12,6 +12,8 @@ import typer
 from treatyverify import __version__
 from treatyverify.cli import (
     accountancy,
+    accountancy_reports,  # noqa: F401  (registers accountancy reports)
+    accountancy_verify,  # noqa: F401  (registers accountancy verify)
     demo,
     draw,
     exercise,

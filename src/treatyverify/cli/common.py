@@ -36,6 +36,7 @@ __all__ = [
     "error_line",
     "ledger_spec",
     "open_ledger",
+    "options",
     "output_path",
     "print_table",
     "protected_paths",
@@ -123,6 +124,19 @@ def one_line(text: str) -> str:
     separator, a terminal escape from a file name) written as its escape, so that an
     error stays one line and cannot drive the terminal."""
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
+@contextlib.contextmanager
+def options(names: dict[str, str]) -> Iterator[None]:
+    """Re-raise an :class:`InputError` of a library call at what the user wrote: its
+    ``where``, a library parameter (``"sample"``, ``"covariance_kg2"``), becomes
+    ``names[where]`` (an option, a file or a treaty field) when listed."""
+    try:
+        yield
+    except InputError as exc:
+        if exc.where is not None and exc.where in names:
+            raise InputError(exc.message, where=names[exc.where]) from None
+        raise
 
 
 def error_line(exc: TreatyVerifyError) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import typer
 
-from treatyverify.cli.common import App, JsonOption, console, emit_json, print_table
+from treatyverify.cli.common import App, JsonOption, console, emit_json, options, print_table
 from treatyverify.errors import InputError
 from treatyverify.methods.sampling import AttributePlan, site_detection_probability
 from treatyverify.treaty import load_treaty
@@ -33,6 +33,7 @@ def plan_command(
     as_json: bool = JsonOption,
 ) -> None:
     """Sample size for attribute verification of N items (IAEA formula and exact)."""
+    goal_option = "--goal" if goal_kg is not None else "--items"
     if treaty_id is not None:
         spec = load_treaty(treaty_id)
         if goal_kg is None:
@@ -45,8 +46,10 @@ def plan_command(
         )
     if beta is None:
         raise InputError("give --beta, or --treaty to take its sampling goal", where="--beta")
-    plan = AttributePlan(items=items, item_mass_kg=item_mass_kg, goal_kg=goal_kg, beta=beta)
-    iaea, exact = plan.sample_size("iaea"), plan.sample_size("exact")
+    names = {"items": "--items", "item_mass_kg": "--item-mass", "goal_kg": goal_option}
+    with options(names | {"beta": "--beta"}):
+        plan = AttributePlan(items=items, item_mass_kg=item_mass_kg, goal_kg=goal_kg, beta=beta)
+        iaea, exact = plan.sample_size("iaea"), plan.sample_size("exact")
     body = {
         "items": items,
         "item_mass_kg": item_mass_kg,
@@ -80,7 +83,8 @@ def detect_command(
     as_json: bool = JsonOption,
 ) -> None:
     """Probability that n random inspections of N sites find one of k violating sites."""
-    p = site_detection_probability(sites, inspections, violations)
+    with options({"items": "--sites", "sample": "--inspections", "defects": "--violations"}):
+        p = site_detection_probability(sites, inspections, violations)
     if as_json:
         emit_json(
             {

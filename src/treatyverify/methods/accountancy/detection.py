@@ -14,9 +14,12 @@ statistic has a known distribution:
   ``mu^T Sigma^-1 mu`` (:func:`gemuf_detection_probability`).
 
 Page's test on SITMUF has no closed form for an arbitrary pattern, because
-``E[SITMUF] = L^-1 mu`` varies from period to period; :func:`page_detection_probability_mc`
-estimates it by Monte Carlo. Monte Carlo versions of the CUMUF and GEMUF tests are given
-to cross-check the exact forms.
+``E[SITMUF] = L^-1 mu`` varies from period to period. The SITMUF stay independent with
+unit variance, so :func:`page_detection_probability` runs the run-length recursion of
+:func:`~.sequential.page_alarm_probability` backwards with the mean of each period
+(Gauss-Legendre quadrature); :func:`page_detection_probability_mc` estimates the same by
+Monte Carlo. Monte Carlo versions of the CUMUF and GEMUF tests are given to cross-check
+the exact forms.
 """
 
 from __future__ import annotations
@@ -31,9 +34,11 @@ from scipy import stats
 
 from treatyverify.errors import InputError
 from treatyverify.methods.accountancy.sequential import (
+    QUADRATURE_NODES,
     _as_covariance,
     _as_muf,
     _check_alpha,
+    _page_kernel,
     _sitmuf_with_factor,
     cholesky_factor,
     cumuf,
@@ -48,6 +53,7 @@ __all__ = [
     "cumuf_detection_probability_mc",
     "gemuf_detection_probability",
     "gemuf_detection_probability_mc",
+    "page_detection_probability",
     "page_detection_probability_mc",
     "single_period_detection_probabilities",
     "wilson_interval",
@@ -199,6 +205,50 @@ def gemuf_detection_probability(
     if noncentrality == 0.0:
         return float(stats.chi2.sf(threshold, n))
     return float(stats.ncx2.sf(threshold, n, noncentrality))
+
+
+def page_detection_probability(
+    loss_kg: ArrayLike,
+    covariance_kg2: ArrayLike,
+    *,
+    k: float,
+    h: float,
+    nodes: int = QUADRATURE_NODES,
+) -> float:
+    """Probability that Page's test on SITMUF alarms within the campaign under a loss.
+
+    Under ``MUF ~ N(mu, Sigma)`` the SITMUF ``x = L^-1 MUF`` are independent with unit
+    variance and means ``m = L^-1 mu``. With ``G_n = 1`` and, for ``i = n..1``,
+    ``G_(i-1)(s) = Phi(k + m_i - s) G_i(0) + int_0^h G_i(u) phi(u - s + k - m_i) du``
+    (the recursion of :func:`~.sequential.page_alarm_probability` with a mean per
+    period), the answer is ``1 - G_0(0)``. With ``loss_kg`` all zero it is the
+    false-alarm probability over the campaign.
+
+    Parameters
+    ----------
+    loss_kg
+        Loss pattern ``mu`` (kg), shape (n,).
+    covariance_kg2
+        MUF covariance (kg^2), positive definite.
+    k, h
+        Reference value and decision interval (dimensionless), ``h >= 0``.
+    nodes
+        Gauss-Legendre nodes on ``[0, h]``.
+
+    Returns
+    -------
+    float
+        P(some ``S_i > h``, ``i <= n``) (dimensionless).
+    """
+    if not (math.isfinite(k) and math.isfinite(h) and h >= 0.0):
+        raise InputError(f"need finite k and finite h >= 0, got k = {k}, h = {h}", where="h")
+    loss, cov = _loss_and_covariance(loss_kg, covariance_kg2)
+    means = _sitmuf_with_factor(loss, cholesky_factor(cov))
+    g = np.ones(nodes + 1)
+    for mean in means[::-1]:
+        p0, kernel = _page_kernel(k, h, float(mean), nodes)
+        g = p0 * g[0] + kernel @ g[1:]
+    return float(min(max(1.0 - g[0], 0.0), 1.0))
 
 
 # ----------------------------------------------------------------------------- Monte Carlo

@@ -9,21 +9,31 @@ half the shift to be detected); it is a parameter. GEMUF and the CUMUF test of t
 campaign are reported beside it, each at the same false-alarm probability, for the
 analyst; they do not change the decision.
 
-The detection probability for an abrupt loss of one significant quantity in a single
-period, ``Phi(SQ / sigma_i - z_(1-alpha))`` (:func:`abrupt_loss_detection_probability`),
-is given per period as the yardstick of what the balance can see.
+Given a significant quantity, the evaluation also gives, for each period ``j``, the
+probability that this decision rule (Page's test over all ``n`` periods, ``h`` for the
+campaign false-alarm probability) alarms when one significant quantity is lost in
+period ``j`` and nothing else (:func:`~.detection.page_detection_probability`). It is
+not the single-month test ``Phi(SQ / sigma_j - z_(1-alpha))`` at alpha per month, which
+is not the treaty's rule.
+
+The significant quantity must count what the balance counts:
+:func:`significant_quantity_basis` reads the element or isotope a treaty's significant
+quantity is counted in from its ``material`` and ``basis``, and :func:`goal_quantity_kg`
+refuses a balance of anything else (8 kg of plutonium is no yardstick for a uranium
+balance, nor 25 kg of U-235 for a balance of element uranium).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from treatyverify.errors import InputError
 from treatyverify.methods.accountancy.balance import MaterialBalance
-from treatyverify.methods.accountancy.detection import abrupt_loss_detection_probability
+from treatyverify.methods.accountancy.detection import page_detection_probability
 from treatyverify.methods.accountancy.sequential import (
     CumufTestResult,
     GemufResult,
@@ -35,10 +45,110 @@ from treatyverify.methods.accountancy.sequential import (
     sitmuf,
 )
 
-__all__ = ["DEFAULT_PAGE_K", "CampaignEvaluation", "evaluate_campaign"]
+if TYPE_CHECKING:
+    from treatyverify.treaty.models import SignificantQuantity
+
+__all__ = [
+    "DEFAULT_PAGE_K",
+    "SQ_MATERIALS",
+    "CampaignEvaluation",
+    "evaluate_campaign",
+    "goal_quantity_kg",
+    "significant_quantity_basis",
+]
 
 DEFAULT_PAGE_K = 0.5
 """Reference value of Page's test on SITMUF (dimensionless): half of a one-sigma shift."""
+
+SQ_MATERIALS: Mapping[str, tuple[str, str | None]] = {
+    "plutonium": ("Pu", None),
+    "uranium-233": ("U", "U-233"),
+    "heu": ("U", "U-235"),
+    "leu": ("U", "U-235"),
+    "natural-uranium": ("U", None),
+    "depleted-uranium": ("U", None),
+    "thorium": ("Th", None),
+}
+"""Material slug of a treaty's significant quantity -> (element, isotope) its mass counts
+(``None``: the element). IAEA Safeguards Glossary, 2022 edition, para. 3.14: 8 kg Pu;
+8 kg U-233; 25 kg U-235 in HEU; 75 kg U-235 in LEU (or 10 t natural U, 20 t depleted
+U); 20 t Th."""
+
+
+def _describe(element: str, isotope: str | None) -> str:
+    return f"{isotope} contained" if isotope else f"element {element}"
+
+
+def significant_quantity_basis(
+    significant_quantity: SignificantQuantity, *, where: str
+) -> tuple[str, str | None]:
+    """The (element, isotope) whose mass a treaty's significant quantity counts.
+
+    Parameters
+    ----------
+    significant_quantity
+        An entry of the treaty's ``significant_quantities`` (material, kg, basis).
+    where
+        The entry's place, for the error (e.g. ``"fmct: significant_quantities.heu"``).
+
+    Returns
+    -------
+    tuple
+        ``(element, isotope)``; ``isotope`` is ``None`` for an element mass.
+
+    Raises
+    ------
+    InputError
+        The material is not in :data:`SQ_MATERIALS`, or the ``basis`` (``total
+        element``, ``total isotope`` or ``<isotope> contained``) contradicts it.
+    """
+    material = significant_quantity.material
+    if material not in SQ_MATERIALS:
+        known = ", ".join(sorted(SQ_MATERIALS))
+        raise InputError(
+            f"no balance is known for material {material!r} (known: {known})",
+            where=f"{where}.material",
+        )
+    element, isotope = SQ_MATERIALS[material]
+    basis = significant_quantity.basis.strip()
+    agrees = (
+        basis == "total element"
+        if isotope is None
+        else basis in ("total isotope", f"{isotope} contained")
+    )
+    if not agrees:
+        raise InputError(
+            f"basis {basis!r} contradicts the material {material!r}, whose significant "
+            f"quantity counts {_describe(element, isotope)} (IAEA Safeguards Glossary, "
+            "para. 3.14)",
+            where=f"{where}.basis",
+        )
+    return element, isotope
+
+
+def goal_quantity_kg(
+    significant_quantity: SignificantQuantity, balance: MaterialBalance, *, where: str
+) -> float:
+    """The significant quantity (kg) when it counts what ``balance`` counts; else an error.
+
+    Parameters
+    ----------
+    significant_quantity
+        An entry of the treaty's ``significant_quantities``.
+    balance
+        The material balance to judge (its ``element`` and ``isotope``).
+    where
+        The entry's place, for the error.
+    """
+    expected = significant_quantity_basis(significant_quantity, where=where)
+    found = (balance.element, balance.isotope)
+    if found != expected:
+        raise InputError(
+            f"the significant quantity of {significant_quantity.material} counts "
+            f"{_describe(*expected)}, but the balance counts {_describe(*found)}",
+            where=where,
+        )
+    return float(significant_quantity.quantity_kg)
 
 
 @dataclass(frozen=True)
@@ -58,10 +168,11 @@ class CampaignEvaluation:
     gemuf, cumuf
         The global test and the test of the campaign's total CUMUF, same alpha.
     significant_quantity_kg
-        The goal quantity for the detection yardstick, kg (``None``: not computed).
-    abrupt_sq_detection
-        Per period, the detection probability of a single-period MUF test for an abrupt
-        loss of one significant quantity.
+        The goal quantity, kg of what the balance counts (``None``: not computed).
+    sq_detection
+        Per period ``j``, the probability that the decision rule (Page's test over the
+        whole campaign at ``false_alarm_probability``) alarms when one significant
+        quantity is lost in period ``j`` alone; empty without a significant quantity.
     """
 
     balance: MaterialBalance
@@ -71,7 +182,7 @@ class CampaignEvaluation:
     gemuf: GemufResult
     cumuf: CumufTestResult
     significant_quantity_kg: float | None
-    abrupt_sq_detection: tuple[float, ...]
+    sq_detection: tuple[float, ...]
 
     @property
     def passed(self) -> bool:
@@ -104,6 +215,16 @@ class CampaignEvaluation:
                 "alarm": self.cumuf.alarm,
             },
             "significant_quantity_kg": self.significant_quantity_kg,
+            "sq_detection": (
+                {
+                    "rule": "Page's test on SITMUF over the campaign",
+                    "false_alarm_probability": self.false_alarm_probability,
+                    "min": round(min(self.sq_detection), 4),
+                    "max": round(max(self.sq_detection), 4),
+                }
+                if self.sq_detection
+                else None
+            ),
             "by_period": [
                 {
                     "period": pid,
@@ -112,9 +233,7 @@ class CampaignEvaluation:
                     "cumuf_kg": round(float(b.cumuf_kg[i]), 4),
                     "sitmuf": round(float(self.sitmuf[i]), 4),
                     "page_statistic": round(float(self.page.statistic[i]), 4),
-                    "abrupt_sq_detection": (
-                        round(self.abrupt_sq_detection[i], 4) if self.abrupt_sq_detection else None
-                    ),
+                    "sq_detection": (round(self.sq_detection[i], 4) if self.sq_detection else None),
                 }
                 for i, pid in enumerate(b.period_ids)
             ],
@@ -137,7 +256,8 @@ def evaluate_campaign(
     false_alarm_probability
         Probability of any false alarm over the campaign, in (0, 1).
     significant_quantity_kg
-        Goal quantity for the per-period detection yardstick, kg; ``None`` skips it.
+        Goal quantity, kg of what the balance counts (see :func:`goal_quantity_kg`);
+        ``None`` skips the detection probabilities.
     k
         Reference value of Page's test (dimensionless, >= 0).
     """
@@ -150,11 +270,11 @@ def evaluate_campaign(
     x = np.asarray(sitmuf(balance.muf_kg, balance.covariance_kg2), dtype=np.float64)
     h = page_threshold(alpha, periods, k=k)
     page = page_test(x, k=k, h=h)
-    yardstick: tuple[float, ...] = ()
+    detection: tuple[float, ...] = ()
     if significant_quantity_kg is not None:
-        yardstick = tuple(
-            abrupt_loss_detection_probability(significant_quantity_kg, float(s), alpha)
-            for s in balance.sigma_muf_kg
+        losses = significant_quantity_kg * np.eye(periods)
+        detection = tuple(
+            page_detection_probability(loss, balance.covariance_kg2, k=k, h=h) for loss in losses
         )
     return CampaignEvaluation(
         balance=balance,
@@ -164,5 +284,5 @@ def evaluate_campaign(
         gemuf=gemuf_test(balance.muf_kg, balance.covariance_kg2, alpha),
         cumuf=cumuf_test(balance.muf_kg, balance.covariance_kg2, alpha),
         significant_quantity_kg=significant_quantity_kg,
-        abrupt_sq_detection=yardstick,
+        sq_detection=detection,
     )

@@ -41,10 +41,18 @@ ELEMENTS: frozenset[str] = frozenset({"U", "Pu", "Th"})
 """Elements accounted for (INFCIRC/153 (Corrected), para. 112: source and special
 fissionable material)."""
 
-ChangeKind = Literal["receipt", "shipment", "measured-discard"]
-"""Receipts add to the book inventory (X); shipments and measured discards remove (Y)."""
+ChangeKind = Literal["receipt", "shipment", "measured-discard", "increase", "decrease"]
+"""Receipts add to the book inventory (X); shipments and measured discards remove (Y).
+``increase`` and ``decrease`` are any other inventory change that adds or removes
+(nuclear production, nuclear loss, ...; see :mod:`.reports`)."""
 
-_SIGN: Mapping[str, int] = {"receipt": +1, "shipment": -1, "measured-discard": -1}
+_SIGN: Mapping[str, int] = {
+    "receipt": +1,
+    "shipment": -1,
+    "measured-discard": -1,
+    "increase": +1,
+    "decrease": -1,
+}
 
 
 def _prefixed(exc: InputError, prefix: str) -> InputError:

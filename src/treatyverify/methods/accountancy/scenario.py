@@ -14,12 +14,16 @@ Reprocessing plant (plutonium balance)
     waste, notional); the rest is shipped in 4 product batches per month (notional).
     In-process inventory 300 kg Pu in 3 items (notional).
 
-Enrichment plant (uranium element balance)
+Enrichment plant (uranium element and U-235 balances)
     Notional feed 1000 t U per year of natural UF6 (U-235 0.711 wt %, natural
     abundance), product 4.5 % and tails 0.25 % (notional); by the two-stream mass
     balance the product is (0.711 - 0.25) / (4.5 - 0.25) = 10.85 % of the feed.
     Feed in 10 cylinders, product in 6, tails in 9 per month (notional).
-    Process hold-up 2000 kg U (notional).
+    Process hold-up 2000 kg U at the feed assay (notional). Every batch is accounted
+    twice, as element U and as U-235 (the U mass times the stream's assay); the U-235
+    account adds the error of the enrichment assay (``uf6-enrichment-assay``). A
+    diversion of ``D`` kg U (taken from product and tails in proportion) removes
+    ``0.00711 D`` kg U-235, the feed assay, since the split conserves U-235.
 
 Measurement errors follow :mod:`.measurement_errors`: each measured mass is
 ``true * (1 + sum_c (r_c + s_c))`` with ``r_c`` drawn for every measurement and ``s_c``
@@ -33,6 +37,7 @@ mass diverted in it. :func:`abrupt` and :func:`protracted` build the per-period 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -63,6 +68,13 @@ __all__ = [
 
 N_PERIODS = 12
 """Monthly balances over one year."""
+
+FEED_ASSAY = 0.00711
+"""U-235 mass fraction of natural uranium, 0.711 wt % (natural abundance)."""
+PRODUCT_ASSAY = 0.045
+"""U-235 mass fraction of the enrichment plant's product (notional, 4.5 wt %)."""
+TAILS_ASSAY = 0.0025
+"""U-235 mass fraction of the enrichment plant's tails (notional, 0.25 wt %)."""
 
 _NOTIONAL = "notional, chosen for exercises (not an ITV-2010 value)"
 
@@ -124,6 +136,13 @@ NOTIONAL_ERRORS = ErrorModel(
             source=_NOTIONAL,
             description="U hold-up in cascades by non-destructive assay",
         ),
+        MethodErrors(
+            id="uf6-enrichment-assay",
+            random_rsd=0.001,
+            systematic_rsd=0.0005,
+            source=_NOTIONAL,
+            description="U-235 mass fraction of U in a UF6 sample",
+        ),
     )
 )
 """Notional relative errors for the scenarios (not ITV values)."""
@@ -136,14 +155,31 @@ class _Stream:
     methods: tuple[str, ...]
     batches: int
     label: str
+    assay: float = 0.0  # isotope mass per element mass (with _Isotope only)
+
+
+@dataclass(frozen=True)
+class _Isotope:
+    """The isotope accounted beside the element: name, assay method, hold-up assay."""
+
+    name: str
+    method: str
+    inventory_assay: float
+
+
+def _check_masses(masses: Sequence[float], where: str) -> None:
+    for mass in masses:
+        if not math.isfinite(mass):
+            raise InputError(f"a diverted mass must be finite, got {mass}", where=where)
+        if mass < 0:
+            raise InputError("a diverted mass cannot be negative", where=where)
 
 
 def abrupt(mass_kg: float, period: int, n_periods: int = N_PERIODS) -> tuple[float, ...]:
     """Diversion of ``mass_kg`` (kg) in one period (0-based index)."""
     if not 0 <= period < n_periods:
         raise InputError(f"period must be in 0..{n_periods - 1}, got {period}", where="period")
-    if mass_kg < 0:
-        raise InputError("a diverted mass cannot be negative", where="mass_kg")
+    _check_masses((mass_kg,), "mass_kg")
     return tuple(mass_kg if i == period else 0.0 for i in range(n_periods))
 
 
@@ -153,8 +189,7 @@ def protracted(
     """Diversion of ``mass_kg`` (kg) in equal parts over periods ``first..last``."""
     if not 0 <= first <= last < n_periods:
         raise InputError(f"need 0 <= first <= last < {n_periods}", where="first")
-    if mass_kg < 0:
-        raise InputError("a diverted mass cannot be negative", where="mass_kg")
+    _check_masses((mass_kg,), "mass_kg")
     share = mass_kg / (last - first + 1)
     return tuple(share if first <= i <= last else 0.0 for i in range(n_periods))
 
@@ -179,18 +214,18 @@ def _generate(
     diversion_kg: Sequence[float] | None,
     measurement_errors: bool,
     start: datetime,
+    isotope: _Isotope | None = None,
 ) -> Facility:
     diversion = tuple(diversion_kg) if diversion_kg is not None else (0.0,) * N_PERIODS
     if len(diversion) != N_PERIODS:
         raise InputError(f"give {N_PERIODS} diverted masses", where="diversion_kg")
-    if any(d < 0 for d in diversion):
-        raise InputError("a diverted mass cannot be negative", where="diversion_kg")
+    _check_masses(diversion, "diversion_kg")
     methods = sorted(
         {m for s, _ in removal_split for m in s.methods}
         | set(receipt_stream.methods)
         | set(inventory_methods)
     )
-    for method in methods:
+    for method in methods + ([isotope.method] if isotope else []):
         error_model.get(method)
     # one systematic error per method per year (one calibration period)
     systematic = {
@@ -198,34 +233,46 @@ def _generate(
         for m in methods
     }
 
-    def measured(true_kg: float, batch_methods: tuple[str, ...]) -> float:
+    # element batches with (true isotope mass, element error factor) for the isotope account
+    pending: list[tuple[Batch, float, float]] = []
+
+    def batch(
+        batch_id: str, true_kg: float, stream_methods: tuple[str, ...], kmp: str, assay: float
+    ) -> Batch:
         factor = 1.0
-        for m in batch_methods:
+        for m in stream_methods:
             r = rng.normal(0.0, error_model.get(m).random_rsd) if measurement_errors else 0.0
             factor += r + systematic[m]
-        return max(true_kg * factor, 0.0)
-
-    def batch(batch_id: str, true_kg: float, stream_methods: tuple[str, ...], kmp: str) -> Batch:
-        return Batch(
+        made = Batch(
             id=batch_id,
             element=element,
-            mass=measured(true_kg, stream_methods),
+            mass=max(true_kg * factor, 0.0),
             unit="kg",
             methods=stream_methods,
             kmp=kmp,
         )
+        pending.append((made, true_kg * assay, factor))
+        return made
 
-    inventories: list[PhysicalInventory] = []
-    for k in range(N_PERIODS + 1):
-        items = tuple(
-            batch(f"INV{k:02d}-{n}", mass, inventory_methods, inventory_kmp)
+    inventory_items = [
+        [
+            batch(
+                f"INV{k:02d}-{n}",
+                mass,
+                inventory_methods,
+                inventory_kmp,
+                isotope.inventory_assay if isotope else 0.0,
+            )
             for n, mass in enumerate(inventory_kg)
-        )
-        inventories.append(PhysicalInventory(_month(start, k), items))
+        ]
+        for k in range(N_PERIODS + 1)
+    ]
 
-    periods: list[BalancePeriod] = []
+    period_bounds: list[tuple[datetime, datetime]] = []
+    period_changes: list[list[InventoryChange]] = []
     for i in range(N_PERIODS):
         begin, end = _month(start, i), _month(start, i + 1)
+        period_bounds.append((begin, end))
         span = end - begin
         # true inventory is steady: removals = receipts - diversion
         streams: list[tuple[_Stream, float]] = [(receipt_stream, receipt_kg)]
@@ -246,17 +293,55 @@ def _generate(
                             total_kg / stream.batches,
                             stream.methods,
                             stream.kmp,
+                            stream.assay,
                         ),
                     )
                 )
-        changes.sort(key=lambda change: change.time)
-        periods.append(BalancePeriod(f"{begin:%Y-%m}", begin, end, tuple(changes)))
-    return Facility(
-        mba=mba,
-        error_model=error_model,
-        inventories=tuple(inventories),
-        periods=tuple(periods),
+        period_changes.append(changes)
+    if isotope is not None:
+        # drawn after every element error, so the element account is the same for a seed
+        assay = error_model.get(isotope.method)
+        s_iso = rng.normal(0.0, assay.systematic_rsd) if measurement_errors else 0.0
+        twins: dict[int, Batch] = {}
+        for made, true_kg, factor in pending:
+            r_iso = rng.normal(0.0, assay.random_rsd) if measurement_errors else 0.0
+            twins[id(made)] = Batch(
+                id=made.id,
+                element=element,
+                isotope=isotope.name,
+                mass=max(true_kg * (factor + r_iso + s_iso), 0.0),
+                unit="kg",
+                methods=(*made.methods, isotope.method),
+                kmp=made.kmp,
+            )
+        inventory_items = [
+            [twin for item in items for twin in (item, twins[id(item)])]
+            for items in inventory_items
+        ]
+        period_changes = [
+            [
+                twin
+                for change in changes
+                for twin in (
+                    change,
+                    InventoryChange(change.kind, change.time, twins[id(change.batch)]),
+                )
+            ]
+            for changes in period_changes
+        ]
+    inventories = tuple(
+        PhysicalInventory(_month(start, k), tuple(items)) for k, items in enumerate(inventory_items)
     )
+    periods = tuple(
+        BalancePeriod(
+            f"{bounds[0]:%Y-%m}",
+            bounds[0],
+            bounds[1],
+            tuple(sorted(changes, key=lambda change: change.time)),
+        )
+        for bounds, changes in zip(period_bounds, period_changes, strict=True)
+    )
+    return Facility(mba=mba, error_model=error_model, inventories=inventories, periods=periods)
 
 
 def _rng(seed: int | np.random.Generator) -> np.random.Generator:
@@ -328,10 +413,13 @@ def enrichment_plant(
     measurement_errors: bool = True,
     start: datetime = datetime(2025, 1, 1, tzinfo=UTC),
 ) -> Facility:
-    """One year of monthly U balances of a notional 1000 t U/yr feed enrichment plant.
+    """One year of monthly U and U-235 balances of a notional 1000 t U/yr enrichment plant.
 
     Parameters are those of :func:`reprocessing_plant`; the error model must know
-    ``uf6-cylinder-weighing``, ``uf6-u-assay`` and ``holdup-nda``. Diversion in kg U.
+    ``uf6-cylinder-weighing``, ``uf6-u-assay``, ``holdup-nda`` and
+    ``uf6-enrichment-assay``. Diversion in kg U (element); the U-235 diverted is 0.711 %
+    of it. ``material_balance(facility, "U")`` balances element uranium,
+    ``material_balance(facility, "U", "U-235")`` the U-235 contained.
     """
     mba = MaterialBalanceArea(
         id="EP-MBA-1",
@@ -344,7 +432,7 @@ def enrichment_plant(
         ),
     )
     feed_kg = 1_000_000.0 / N_PERIODS
-    product_share = (0.711 - 0.25) / (4.5 - 0.25)
+    product_share = (FEED_ASSAY - TAILS_ASSAY) / (PRODUCT_ASSAY - TAILS_ASSAY)
     cylinder = ("uf6-cylinder-weighing", "uf6-u-assay")
     return _generate(
         rng=_rng(seed),
@@ -352,10 +440,10 @@ def enrichment_plant(
         element="U",
         error_model=error_model,
         receipt_kg=feed_kg,
-        receipt_stream=_Stream("receipt", "KMP-F", cylinder, 10, "F"),
+        receipt_stream=_Stream("receipt", "KMP-F", cylinder, 10, "F", FEED_ASSAY),
         removal_split=(
-            (_Stream("shipment", "KMP-P", cylinder, 6, "P"), product_share),
-            (_Stream("shipment", "KMP-T", cylinder, 9, "T"), 1.0 - product_share),
+            (_Stream("shipment", "KMP-P", cylinder, 6, "P", PRODUCT_ASSAY), product_share),
+            (_Stream("shipment", "KMP-T", cylinder, 9, "T", TAILS_ASSAY), 1.0 - product_share),
         ),
         inventory_kg=(2000.0,),
         inventory_methods=("holdup-nda",),
@@ -363,4 +451,5 @@ def enrichment_plant(
         diversion_kg=diversion_kg,
         measurement_errors=measurement_errors,
         start=start,
+        isotope=_Isotope("U-235", "uf6-enrichment-assay", FEED_ASSAY),
     )
