@@ -193,9 +193,10 @@ def evaluate(
     """
     moment = _as_of(as_of)
     ledger = list(records)
+    stated = [field for field, _value, _source in _stated(spec)]
     findings: list[Finding] = []
     for entry in RULES:
-        if entry.applies(spec):
+        if any(entry.covers(field) for field in stated):
             findings.extend(entry.check(spec, ledger, moment))
     return findings
 

@@ -38,10 +38,10 @@ from treatyverify.methods.accountancy.sequential import (
     _as_covariance,
     _as_muf,
     _check_alpha,
-    _page_kernel,
     _sitmuf_with_factor,
     cholesky_factor,
     cumuf,
+    page_alarm_probability_by_period,
     page_statistic,
 )
 
@@ -244,11 +244,7 @@ def page_detection_probability(
         raise InputError(f"need finite k and finite h >= 0, got k = {k}, h = {h}", where="h")
     loss, cov = _loss_and_covariance(loss_kg, covariance_kg2)
     means = _sitmuf_with_factor(loss, cholesky_factor(cov))
-    g = np.ones(nodes + 1)
-    for mean in means[::-1]:
-        p0, kernel = _page_kernel(k, h, float(mean), nodes)
-        g = p0 * g[0] + kernel @ g[1:]
-    return float(min(max(1.0 - g[0], 0.0), 1.0))
+    return page_alarm_probability_by_period(k, h, [float(m) for m in means], nodes=nodes)
 
 
 # ----------------------------------------------------------------------------- Monte Carlo

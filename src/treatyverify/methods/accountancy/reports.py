@@ -36,7 +36,7 @@ from datetime import UTC, date, datetime, time
 from functools import cache, partial
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -596,16 +596,7 @@ def _csv_data(text: str, name: str) -> dict[str, Any]:
 
 def _mbr_from_lines(lines: list[dict[str, Any]], name: str) -> dict[str, Any]:
     data: dict[str, Any] = {"increases": {}, "decreases": {}}
-    singles = {
-        "beginning-physical-inventory",
-        "total-increases",
-        "total-decreases",
-        "ending-book-inventory",
-        "shipper-receiver-difference",
-        "adjusted-ending-book-inventory",
-        "ending-physical-inventory",
-        "muf",
-    }
+    singles = set(get_args(MbrLineKind)) - {"increase", "decrease"}
     for index, raw in enumerate(lines):
         where = f"{name}: row {index + 2}"
         try:

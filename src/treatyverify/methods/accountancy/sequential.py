@@ -29,6 +29,7 @@ nothing is regularised.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,6 +51,7 @@ __all__ = [
     "gemuf_statistic",
     "gemuf_test",
     "page_alarm_probability",
+    "page_alarm_probability_by_period",
     "page_average_run_length",
     "page_statistic",
     "page_test",
@@ -609,12 +611,28 @@ def page_alarm_probability(
     float
         P(some ``S_i > h``, ``i <= periods``).
     """
-    _check_page_parameters(k, h, shift)
     if periods < 1:
         raise InputError(f"periods must be >= 1, got {periods}", where="periods")
-    p0, kernel = _page_kernel(k, h, shift, nodes)
+    return page_alarm_probability_by_period(k, h, [shift] * periods, nodes=nodes)
+
+
+def page_alarm_probability_by_period(
+    k: float, h: float, shifts: Sequence[float], *, nodes: int = QUADRATURE_NODES
+) -> float:
+    """As :func:`page_alarm_probability`, with a mean of its own for each period.
+
+    For independent ``x_i ~ N(shifts[i], 1)``; the recursion runs backwards from the last
+    period, ``G_(i-1)(s) = Phi(k + m_i - s) G_i(0) + int_0^h G_i(u) phi(u - s + k - m_i)
+    du`` with ``G_n = 1``, and the answer is ``1 - G_0(0)``.
+    """
+    for shift in shifts:
+        _check_page_parameters(k, h, shift)
+    kernels: dict[float, tuple[FloatArray, FloatArray]] = {}
     g = np.ones(nodes + 1)
-    for _ in range(periods):
+    for shift in reversed(shifts):
+        if shift not in kernels:
+            kernels[shift] = _page_kernel(k, h, shift, nodes)
+        p0, kernel = kernels[shift]
         g = p0 * g[0] + kernel @ g[1:]
     return float(min(max(1.0 - g[0], 0.0), 1.0))
 
